@@ -1,0 +1,3 @@
+from .local_visualizer import PanopticLocalVisualizer
+
+__all__ = ['PanopticLocalVisualizer']
