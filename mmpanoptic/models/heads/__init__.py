@@ -1,0 +1,1 @@
+from .yoso_head import YOSOHead  # noqa: F401

@@ -1,0 +1,1 @@
+from .yoso import YOSO  # noqa: F401

@@ -1,0 +1,33 @@
+"""COCO-panoptic dataset of the built-in synthetic shapes image data."""
+from typing import List
+
+from mmdet.datasets import CocoPanopticDataset
+from mmengine.fileio import load
+
+from mmpanoptic.registry import DATASETS
+from .synthetic_shapes_meta import METAINFO
+
+
+@DATASETS.register_module()
+class SyntheticShapesPanopticDataset(CocoPanopticDataset):
+    """The image dataset written by :func:`~mmpanoptic.datasets.synthetic_shapes.generate_image_dataset`.
+
+    Identical to mmdet's :class:`CocoPanopticDataset` with the synthetic shapes classes (4 things, then
+    3 stuff). Before loading, the categories of ``ann_file`` are checked against the dataset's classes
+    (name, order and ``isthing``), so an annotation file of another dataset fails with a clear message
+    instead of silently dropping classes.
+    """
+
+    METAINFO = METAINFO
+
+    def load_data_list(self) -> List[dict]:
+        categories = load(self.ann_file, backend_args=self.backend_args).get('categories')
+        if not categories:
+            raise ValueError(f'{self.ann_file}: no "categories" list')
+        found = [(c.get('name'), bool(c.get('isthing'))) for c in sorted(categories, key=lambda c: c['id'])]
+        thing_classes = set(self.metainfo['thing_classes'])
+        expected = [(name, name in thing_classes) for name in self.metainfo['classes']]
+        if found != expected:
+            raise ValueError(f'{self.ann_file}: categories (name, isthing) sorted by id are {found}, '
+                             f'but {type(self).__name__} expects {expected}')
+        return super().load_data_list()

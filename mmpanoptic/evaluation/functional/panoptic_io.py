@@ -1,0 +1,211 @@
+"""Reading panoptic maps and annotation files of every supported format into segment histograms.
+
+Formats:
+
+* COCO panoptic (COCO, Cityscapes, ADE20K, Vistas, Cityscapes-VPS, VIPSeg): RGB PNG with
+  ``id = R + 256 G + 256^2 B`` (0 = VOID) and a JSON whose ``segments_info`` gives each id a
+  ``category_id`` and ``iscrowd``.
+* STEP (KITTI-STEP): RGB PNG with R = class (255 = void) and G * 256 + B = instance (track) id.
+* Model predictions: ``label + track_id * INSTANCE_OFFSET`` with VOID = ``num_classes`` (mmdet's
+  panoptic contract).
+
+Every function raises a ``ValueError`` / ``FileNotFoundError`` naming the file and the problem on bad
+input; nothing is skipped silently.
+"""
+import json
+import os.path as osp
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import mmcv
+import numpy as np
+from mmengine.fileio import get
+
+from .segment_histogram import VOID_LABEL, Lookup, SegmentHistogram, segment_histogram
+
+INSTANCE_OFFSET = 1000  # mmdet.evaluation.functional.INSTANCE_OFFSET
+STEP_VOID = 255
+STEP_SHIFT = 16
+
+
+def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read an 8-bit RGB PNG of ids.
+
+    Returns:
+        np.ndarray: uint8 array of shape (H, W, 3) in RGB order.
+    """
+    try:
+        data = get(path, backend_args=backend_args)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{path}: file not found.') from None
+    image = mmcv.imfrombytes(data, flag='unchanged', channel_order='rgb', backend='cv2')
+    if image is None:
+        raise ValueError(f'{path}: cannot be decoded as an image (corrupt or not a PNG).')
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f'{path}: expected an 8-bit RGB PNG of segment ids, got shape {image.shape} and '
+                         f'dtype {image.dtype}.')
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f'{path}: empty image.')
+    return image
+
+
+def coco_ids(rgb: np.ndarray) -> np.ndarray:
+    """COCO-panoptic ids ``R + 256 G + 256^2 B`` of an (H, W, 3) RGB map, int64 (H, W)."""
+    rgb = rgb.astype(np.int64)
+    return rgb[..., 0] + (rgb[..., 1] << 8) + (rgb[..., 2] << 16)
+
+
+def step_ids(rgb: np.ndarray) -> np.ndarray:
+    """Ids of an (H, W, 3) STEP map as int64 (H, W): ``(R + 1) % 256 << 16 | (G << 8 | B)``.
+
+    Void (R = 255) gets class field 0, so the ids of a map span a small range (fast histogram).
+    """
+    rgb = rgb.astype(np.int64)
+    return (((rgb[..., 0] + 1) & 255) << STEP_SHIFT) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd: bool = True) -> Lookup:
+    """Lookup for :func:`step_ids`: label = R (void = -1), crowd = thing class with instance 0.
+
+    Args:
+        num_classes (int): classes are 0 .. num_classes - 1; any other R except 255 is an error.
+        thing_classes (Sequence[int]): classes whose instance-0 pixels are crowd.
+        name (str): file name for errors.
+        crowd (bool): compute crowd flags (ground truth) or leave them False (predictions).
+    """
+    is_thing = np.zeros(num_classes, bool)
+    is_thing[list(thing_classes)] = True
+
+    def lookup(ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        labels = (ids >> STEP_SHIFT) - 1
+        bad = labels >= num_classes
+        if bad.any():
+            raise ValueError(f'{name}: unknown class value(s) {sorted(set((labels[bad]).tolist()))} in the R '
+                             f'channel; expected 0..{num_classes - 1} or {STEP_VOID} (void).')
+        instance = ids & ((1 << STEP_SHIFT) - 1)
+        flags = (instance == 0) & (labels >= 0) & is_thing[np.maximum(labels, 0)] if crowd else np.zeros(
+            len(ids), bool)
+        return labels, flags
+
+    return lookup
+
+
+def prediction_lookup(num_classes: int, name: str, offset: int = INSTANCE_OFFSET) -> Lookup:
+    """Lookup for model predictions ``label + track_id * offset`` with VOID = ``num_classes``."""
+
+    def lookup(ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        labels = ids % offset
+        bad = (ids < 0) | (labels > num_classes)
+        if bad.any():
+            raise ValueError(f'{name}: predicted panoptic value(s) {ids[bad][:10].tolist()} have a label outside '
+                             f'0..{num_classes} (label = value % {offset}, {num_classes} = VOID).')
+        labels = np.where(labels == num_classes, VOID_LABEL, labels)
+        return labels, np.zeros(len(ids), bool)
+
+    return lookup
+
+
+def segments_table(segments_info: Sequence[dict], cat2label: Mapping[int, int],
+                   name: str) -> Dict[int, Tuple[int, bool]]:
+    """``{segment id: (label, iscrowd)}`` of a COCO-panoptic ``segments_info`` list.
+
+    Raises:
+        ValueError: on an unknown ``category_id``, a duplicated id or the reserved id 0.
+    """
+    table = {}
+    for segment in segments_info:
+        segment_id, category_id = int(segment['id']), segment['category_id']
+        if category_id not in cat2label:
+            raise ValueError(f'{name}: segment {segment_id} has unknown category_id {category_id}.')
+        if segment_id in table:
+            raise ValueError(f'{name}: segment id {segment_id} is listed twice in segments_info.')
+        if segment_id == 0:
+            raise ValueError(f'{name}: segment id 0 is reserved for VOID but is listed in segments_info.')
+        table[segment_id] = (cat2label[category_id], bool(segment.get('iscrowd', 0)))
+    return table
+
+
+def table_lookup(table: Mapping[int, Tuple[int, bool]], name: str) -> Lookup:
+    """Lookup for COCO ids: id 0 is VOID, every other id must be in ``table`` and vice versa."""
+
+    def lookup(ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        labels = np.full(len(ids), VOID_LABEL, np.int64)
+        crowd = np.zeros(len(ids), bool)
+        unknown = []
+        for position, segment_id in enumerate(ids.tolist()):
+            if segment_id == 0:
+                continue
+            entry = table.get(segment_id)
+            if entry is None:
+                unknown.append(segment_id)
+                continue
+            labels[position], crowd[position] = entry
+        if unknown:
+            raise ValueError(f'{name}: segment id(s) {unknown[:10]} are in the PNG but not in the JSON '
+                             'segments_info.')
+        missing = set(table) - set(ids.tolist())
+        if missing:
+            raise ValueError(f'{name}: segment id(s) {sorted(missing)[:10]} are listed in the JSON segments_info '
+                             'but absent from the PNG.')
+        return labels, crowd
+
+    return lookup
+
+
+def load_json(path: str, required: Sequence[str] = ('annotations', 'categories')) -> dict:
+    """Load a JSON annotation file and check its top-level keys."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: annotation file not found.')
+    try:
+        with open(path) as f:
+            content = json.load(f)
+    except json.JSONDecodeError as error:
+        raise ValueError(f'{path}: not valid JSON ({error}).') from None
+    if not isinstance(content, dict):
+        raise ValueError(f'{path}: expected a JSON object at the top level.')
+    missing = [key for key in required if key not in content]
+    if missing:
+        raise ValueError(f'{path}: missing key(s) {missing}.')
+    return content
+
+
+class CategoryInfo:
+    """Categories of a COCO-panoptic JSON in contiguous label order (the JSON's order).
+
+    Args:
+        categories (list[dict]): the JSON's ``categories`` (id, name, isthing).
+        source (str): file name for errors.
+    """
+
+    def __init__(self, categories: List[dict], source: str) -> None:
+        if len(categories) == 0:
+            raise ValueError(f'{source}: the category list is empty.')
+        self.cat_ids = [c['id'] for c in categories]
+        if len(set(self.cat_ids)) != len(self.cat_ids):
+            raise ValueError(f'{source}: duplicated category ids.')
+        self.names = [c.get('name', str(c['id'])) for c in categories]
+        self.thing_mask = np.array([bool(c.get('isthing', 0)) for c in categories])
+        self.cat2label = {cat_id: label for label, cat_id in enumerate(self.cat_ids)}
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.cat_ids)
+
+
+def coco_frame_histogram(gt_path: str, gt_segments: Sequence[dict], pred_path: str, pred_segments: Sequence[dict],
+                         cat2label: Mapping[int, int], backend_args: Optional[dict] = None) -> SegmentHistogram:
+    """Histogram of a COCO-panoptic ground-truth PNG/segments against a COCO-panoptic prediction."""
+    gt_ids = coco_ids(read_rgb_png(gt_path, backend_args))
+    pred_ids = coco_ids(read_rgb_png(pred_path))
+    gt_lookup = table_lookup(segments_table(gt_segments, cat2label, gt_path), gt_path)
+    pred_lookup = table_lookup(segments_table(pred_segments, cat2label, pred_path), pred_path)
+    return segment_histogram(gt_ids, pred_ids, gt_lookup, pred_lookup, name=f'{pred_path} vs {gt_path}')
+
+
+def step_frame_histogram(gt_path: str, pred_path: str, num_classes: int,
+                         thing_classes: Sequence[int]) -> SegmentHistogram:
+    """Histogram of a STEP ground-truth PNG against a STEP prediction PNG (void 255 on both sides)."""
+    gt_ids = step_ids(read_rgb_png(gt_path))
+    pred_ids = step_ids(read_rgb_png(pred_path))
+    return segment_histogram(
+        gt_ids, pred_ids, step_lookup(num_classes, thing_classes, gt_path),
+        step_lookup(num_classes, thing_classes, pred_path, crowd=False), name=f'{pred_path} vs {gt_path}')

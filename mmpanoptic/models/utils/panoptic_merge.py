@@ -1,0 +1,104 @@
+"""Merging of scored mask predictions into a panoptic map: iterative (K-Net) and parallel (RT-K-Net).
+
+Both functions implement the same rule and give the same partition and labels; only the instance
+numbering differs (iterative: by descending score; parallel: by query index):
+
+1. every pixel goes to ``argmax_n score_n * mask_n`` over the given queries;
+2. query ``n`` becomes a segment if it is ``eligible``, if both ``|argmax == n|`` and
+   ``|mask_n >= mask_thr|`` are non-zero and ``|argmax == n| >= overlap_thr * |mask_n >= mask_thr|``;
+3. pixels whose query is not a segment are void.
+
+Output encoding (mmdet's): ``label + instance_id * INSTANCE_OFFSET``; things get instance ids 1, 2, ...,
+stuff 0, void is ``num_classes`` (``instance_id`` 0).
+"""
+import torch
+from mmdet.evaluation.functional import INSTANCE_OFFSET
+from torch import Tensor
+
+
+def _check_inputs(mask_probs: Tensor, scores: Tensor, labels: Tensor, eligible: Tensor) -> None:
+    num = mask_probs.shape[0]
+    if mask_probs.dim() != 3 or not scores.shape == labels.shape == eligible.shape == (num, ):
+        raise ValueError(f'expected masks (N, H, W) and scores, labels, eligible of shape (N,), got '
+                         f'{tuple(mask_probs.shape)}, {tuple(scores.shape)}, {tuple(labels.shape)}, '
+                         f'{tuple(eligible.shape)}')
+
+
+def merge_panoptic_iterative(mask_probs: Tensor,
+                             scores: Tensor,
+                             labels: Tensor,
+                             eligible: Tensor,
+                             num_things: int,
+                             num_classes: int,
+                             overlap_thr: float = 0.6,
+                             mask_thr: float = 0.5) -> Tensor:
+    """Visit queries by descending score and write each accepted segment (K-Net's merge).
+
+    Args:
+        mask_probs (Tensor): mask probabilities, shape (N, H, W).
+        scores (Tensor): query scores, shape (N,).
+        labels (Tensor): query labels (things first, then stuff), shape (N,).
+        eligible (Tensor): bool, shape (N,); queries that may become segments (for example things above
+            the score threshold). Non-eligible queries still take part in the argmax.
+        num_things (int): number of thing classes; labels below it are things.
+        num_classes (int): number of classes; the void label.
+        overlap_thr (float): minimum ratio of visible area to mask area. Defaults to 0.6.
+        mask_thr (float): threshold defining a mask's own area. Defaults to 0.5.
+
+    Returns:
+        Tensor: panoptic map, long, shape (H, W).
+    """
+    _check_inputs(mask_probs, scores, labels, eligible)
+    panoptic = torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
+    if mask_probs.shape[0] == 0:
+        return panoptic
+    ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
+    instance_id = 0
+    for k in torch.argsort(scores, descending=True).tolist():
+        if not eligible[k]:
+            continue
+        mask = ids == k
+        mask_area = int(mask.sum())
+        original_area = int((mask_probs[k] >= mask_thr).sum())
+        if mask_area == 0 or original_area == 0 or mask_area < overlap_thr * original_area:
+            continue
+        label = int(labels[k])
+        if label < num_things:
+            instance_id += 1
+            panoptic[mask] = label + instance_id * INSTANCE_OFFSET
+        else:
+            panoptic[mask] = label
+    return panoptic
+
+
+def merge_panoptic_parallel(mask_probs: Tensor,
+                            scores: Tensor,
+                            labels: Tensor,
+                            eligible: Tensor,
+                            num_things: int,
+                            num_classes: int,
+                            overlap_thr: float = 0.6,
+                            mask_thr: float = 0.5) -> Tensor:
+    """The same merge without a loop over queries (RT-K-Net's parallel post-processing).
+
+    One-hot masks of the argmax ids give all visible areas at once; the overlap filter keeps queries; each
+    kept query carries the code ``label + instance_id * INSTANCE_OFFSET + 1`` and the panoptic map is one
+    weighted sum of the one-hot masks minus one (pixels of no kept query give -1 and become void). Arguments
+    and result as in :func:`merge_panoptic_iterative`; things are numbered by query index.
+    """
+    _check_inputs(mask_probs, scores, labels, eligible)
+    num_queries = mask_probs.shape[0]
+    if num_queries == 0:
+        return torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
+    ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0, keepdim=True)
+    one_hot = torch.zeros_like(mask_probs, dtype=torch.bool).scatter_(0, ids, True)
+    mask_area = one_hot.sum(dim=(1, 2))
+    original_area = (mask_probs >= mask_thr).sum(dim=(1, 2))
+    keep = eligible & (mask_area > 0) & (original_area > 0) & (mask_area >= overlap_thr * original_area)
+    is_thing = keep & (labels < num_things)
+    instance_ids = torch.cumsum(is_thing.long(), 0) * is_thing.long()
+    codes = (labels.long() + instance_ids * INSTANCE_OFFSET + 1) * keep.long()
+    # The weighted sum is exact in fp32 while codes stay below 2**24; larger codes are summed in fp64.
+    dtype = torch.float32 if int(codes.max()) < 2**24 else torch.float64
+    panoptic = torch.einsum('q,qhw->hw', codes.to(dtype), one_hot.to(dtype)).round().long() - 1
+    return panoptic.masked_fill_(panoptic < 0, num_classes)

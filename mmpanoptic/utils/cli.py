@@ -1,0 +1,64 @@
+"""Shared plumbing of the command-line tools: config loading and clear failures for user mistakes."""
+import functools
+import sys
+from typing import Callable, Optional
+
+from mmengine.config import Config, DictAction
+
+from mmpanoptic.engine.checkpoint import UnsafeCheckpointError
+from mmpanoptic.engine.config import ConfigError
+from mmpanoptic.engine.load import CheckpointMismatchError
+
+USER_ERRORS = (ConfigError, UnsafeCheckpointError, CheckpointMismatchError, FileNotFoundError, NotADirectoryError)
+
+
+def is_user_error(err: BaseException) -> bool:
+    """Errors the user must act on: bad paths, bad configs, unknown registry names, bad checkpoints."""
+    if isinstance(err, USER_ERRORS):
+        return True
+    return isinstance(err, KeyError) and 'registry' in str(err)
+
+
+def main_with_clear_errors(main: Callable) -> Callable:
+    """Run ``main``; a user error is printed as one line ``error: ...`` with exit status 1.
+
+    Set ``MMPANOPTIC_TRACEBACK=1`` to see the full traceback of such errors too.
+    """
+
+    @functools.wraps(main)
+    def wrapped(*args, **kwargs):
+        import os
+        try:
+            return main(*args, **kwargs)
+        except BaseException as err:  # noqa: B902 - re-raised unless it is a user error
+            if not is_user_error(err) or os.environ.get('MMPANOPTIC_TRACEBACK'):
+                raise
+            message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+            print(f'error: {message}', file=sys.stderr)
+            sys.exit(1)
+
+    return wrapped
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load ``path`` (a clear error if it is missing) and merge ``--cfg-options``."""
+    import os.path as osp
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file "{path}" does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def add_common_args(parser) -> None:
+    """``--cfg-options`` and ``--launcher``/``--local-rank``, spelt as in mmdetection's tools."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs such as '
+        'train_dataloader.batch_size=4 or "model.backbone.depth=18"')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

@@ -1,0 +1,42 @@
+"""Count FLOPs and parameters: ``python tools/analysis_tools/get_flops.py CONFIG [--shape H W]``.
+
+The input is a random image of the given size passed through the model's data preprocessor, so no
+dataset is needed. Counts come from mmengine's ``get_model_complexity_info`` (fvcore-style counting of
+the tensor-mode forward; post-processing is not included).
+"""
+import argparse
+
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.registry import MODELS
+
+from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
+from mmpanoptic.utils.dummy_inputs import dummy_data
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Count the FLOPs of a model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--shape', type=int, nargs=2, default=[1024, 2048], metavar=('H', 'W'),
+                        help='input image size')
+    return parser.parse_args(argv)
+
+
+@main_with_clear_errors
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = load_config(args.config)
+    model = MODELS.build(cfg.model).eval()
+    data = model.data_preprocessor(dummy_data(tuple(args.shape)), False)
+    inputs, samples = data['inputs'], data['data_samples']
+    with torch.no_grad():
+        info = get_model_complexity_info(model, inputs=(inputs, samples, 'tensor'), show_table=False,
+                                         show_arch=False)
+    print(f'Config: {args.config}\nInput shape: {tuple(inputs.shape[-2:])}\n'
+          f'FLOPs: {info["flops_str"]}\nParams: {info["params_str"]}')
+    return info
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,63 @@
+"""Generate the built-in "synthetic shapes" panoptic dataset (image: COCO panoptic; video: KITTI-STEP).
+
+Examples::
+
+    python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
+    python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes_video --video --num-frames 12
+"""
+import argparse
+import inspect
+import json
+import os.path as osp
+import sys
+
+from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset, generate_video_dataset
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    image_defaults = inspect.signature(generate_image_dataset).parameters
+    video_defaults = inspect.signature(generate_video_dataset).parameters
+
+    def both(name: str) -> str:
+        return f'(default: {image_defaults[name].default} for images, {video_defaults[name].default} for video)'
+
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('out_dir', help='output folder (created; must be empty unless --overwrite)')
+    parser.add_argument('--video', action='store_true', help='write the video dataset (KITTI-STEP layout)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    parser.add_argument('--num-train', type=int, help=f'training images or sequences {both("num_train")}')
+    parser.add_argument('--num-val', type=int, help=f'validation images or sequences {both("num_val")}')
+    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help=f'picture size {both("size")}')
+    parser.add_argument(
+        '--num-frames', type=int,
+        help=f'frames per sequence, with --video (default: {video_defaults["num_frames"].default})')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace a dataset this generator wrote earlier in OUT_DIR')
+    args = parser.parse_args(argv)
+    if args.num_frames is not None and not args.video:
+        parser.error('--num-frames needs --video')
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    kwargs = dict(seed=args.seed, overwrite=args.overwrite)
+    for name in ('num_train', 'num_val', 'size', 'num_frames'):
+        if getattr(args, name) is not None:
+            kwargs[name] = getattr(args, name)
+    generate = generate_video_dataset if args.video else generate_image_dataset
+    try:
+        summary = generate(args.out_dir, **kwargs)
+    except (ValueError, TypeError, OSError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    with open(osp.join(args.out_dir, 'generation.json')) as f:
+        request = json.load(f)
+    print(f'synthetic shapes {request["kind"]} dataset written to {args.out_dir}')
+    print('  request: ' + ', '.join(f'{k}={v}' for k, v in request.items() if k != 'kind'))
+    print('  written: ' + ', '.join(f'{k}={v}' for k, v in summary.items()))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
