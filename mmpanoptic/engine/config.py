@@ -14,6 +14,11 @@ RUNNER_KEYS = (
     'model_wrapper_cfg', 'runner_type', 'vis_backends', 'find_unused_parameters', 'custom_imports',
     'tta_model', 'tta_pipeline', 'compile', 'cfg')
 
+# Variables that configs commonly define for their own use; never reported as misspelt runner keys.
+COMMON_VARIABLES = ('train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
+                    'backend_args', 'image_size', 'num_classes', 'num_things_classes', 'num_stuff_classes',
+                    'max_iters', 'max_epochs', 'batch_augments', 'metainfo', 'interval', 'val_interval')
+
 PHASE_DATALOADERS = {
     'train': ('train_dataloader', 'val_dataloader'),
     'test': ('test_dataloader', ),
@@ -27,9 +32,9 @@ class ConfigError(ValueError):
 
 def _misspelt_keys(cfg: Config) -> Iterable[str]:
     for key in cfg.keys():
-        if key in RUNNER_KEYS or key.startswith('_'):
+        if key in RUNNER_KEYS or key in COMMON_VARIABLES or key.startswith('_'):
             continue
-        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.9)
         if close:
             yield f'"{key}" (did you mean "{close[0]}"?)'
 

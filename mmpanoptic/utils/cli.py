@@ -41,10 +41,17 @@ def main_with_clear_errors(main: Callable) -> Callable:
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load ``path`` (a clear error if it is missing) and merge ``--cfg-options``."""
+    """Load ``path`` (a clear error if it is missing) and merge ``--cfg-options``.
+
+    The working directory is put on ``sys.path`` first, so that ``custom_imports`` such as
+    ``projects.example_project.example`` resolve from the repository root as with ``python -m``.
+    """
+    import os
     import os.path as osp
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file "{path}" does not exist')
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

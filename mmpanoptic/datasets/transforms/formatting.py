@@ -2,6 +2,7 @@
 import numpy as np
 from mmcv.transforms import to_tensor
 from mmdet.datasets.transforms import PackDetInputs, PackTrackInputs
+from mmdet.structures.bbox import BaseBoxes
 from mmengine.structures import PixelData
 
 from mmpanoptic.registry import TRANSFORMS
@@ -46,7 +47,7 @@ class PackVideoPanopticInputs(PackTrackInputs):
 
     ``inputs`` is a (T, 3, H, W) tensor; ``data_samples`` is a ``TrackDataSample`` whose
     ``video_data_samples[t]`` has ``gt_instances`` (``masks``, ``bboxes``, ``labels``,
-    ``instances_ids``; ids persistent over the sequence), ``gt_sem_seg`` (1, H, W) with 255 = VOID and
+    ``instances_ids``; ids persistent over the sequence; boxes as (N, 4) tensors), ``gt_sem_seg`` (1, H, W) with 255 = VOID and
     metainfo ``video_id``, ``frame_id``, ``seg_map_path`` (the native ground-truth PNG),
     ``seg_map_encoding`` and ``segments_info`` besides mmdet's keys. ``key_frames_inds`` and
     ``ref_frames_inds`` are set when the sample was drawn by a reference-frame sampler.
@@ -59,6 +60,8 @@ class PackVideoPanopticInputs(PackTrackInputs):
         super().__init__(meta_keys=meta_keys)
 
     def transform(self, results: dict) -> dict:
+        if 'gt_bboxes' in results:
+            results = dict(results, gt_bboxes=[b.tensor if isinstance(b, BaseBoxes) else b for b in results['gt_bboxes']])
         packed = super().transform(results)
         if 'gt_seg_map' in results:
             for sample, seg_map in zip(packed['data_samples'].video_data_samples, results['gt_seg_map']):

@@ -27,6 +27,8 @@ class InstanceAwareRandomCrop(RandomCrop):
         allow_negative_crop (bool): keep crops without any thing box. Defaults to True.
         **kwargs: other arguments of :class:`RandomCrop`.
     """
+    # mmcv's ``cache_randomness`` appends to the inherited list in place; keep a copy of our own.
+    _methods_with_randomness = list(RandomCrop._methods_with_randomness)
 
     def __init__(self, crop_size: tuple, max_tries: int = 10, allow_negative_crop: bool = True, **kwargs) -> None:
         super().__init__(crop_size=crop_size, allow_negative_crop=allow_negative_crop, **kwargs)
@@ -54,8 +56,12 @@ class InstanceAwareRandomCrop(RandomCrop):
             centroids.append((round(ys), round(xs)))
         return np.array(centroids, dtype=np.int64).reshape(-1, 2)
 
-    @cache_randomness
     def _rand_offset(self, margin: Tuple[int, int]) -> Tuple[int, int]:
+        return self._instance_aware_offset(margin)
+
+    @cache_randomness
+    def _instance_aware_offset(self, margin: Tuple[int, int]) -> Tuple[int, int]:
+        """(offset_h, offset_w) of the window, see class docstring."""
         margin_h, margin_w = margin
         crop_h, crop_w = self._crop_hw
         for _ in range(self.max_tries):

@@ -58,11 +58,11 @@ class LoadPanopticGT(BaseTransform):
         self.backend_args = backend_args
 
     def _read_png(self, path: str) -> np.ndarray:
-        png = mmcv.imfrombytes(get(path, backend_args=self.backend_args), flag='color', channel_order='rgb',
+        png = mmcv.imfrombytes(get(path, backend_args=self.backend_args), flag='color', channel_order='bgr',
                                backend=self.imdecode_backend)
-        if png is None:
+        if png is None or png.ndim != 3:
             raise IOError(f'{path}: cannot decode the panoptic PNG (corrupt or not an image)')
-        return png.astype(np.int64)
+        return png[..., ::-1].astype(np.int64)
 
     @staticmethod
     def _expected_shape(results: dict) -> Optional[Tuple[int, int]]:

@@ -1,16 +1,18 @@
-from .folder_evaluation import VIDEO_FORMATS, evaluate_panoptic_folder, parallel_map, video_folder_histograms
+from .folder_evaluation import (VIDEO_FORMATS, evaluate_panoptic_folder, evaluate_video_sequences, parallel_map,
+                                video_folder_histograms)
 from .panoptic_io import (INSTANCE_OFFSET, CategoryInfo, coco_frame_histogram, coco_ids, load_json,
-                          prediction_lookup, read_rgb_png, segments_table, step_frame_histogram, step_ids,
-                          step_lookup, table_lookup)
+                          mmdet_segments_to_coco, prediction_lookup, read_rgb_png, segments_table,
+                          step_frame_histogram, step_ids, step_lookup, table_lookup)
 from .panoptic_quality import CLASS_MEANS, PanopticStats, match_segments, pq_from_histograms
 from .segment_histogram import VOID_LABEL, SegmentHistogram, compact_ids, segment_histogram
 from .segmentation_tracking_quality import STQAccumulator
 from .video_panoptic_quality import DATASET_WINDOWS, summarize_vpq, vpq_stats
 
 __all__ = [
-    'VIDEO_FORMATS', 'evaluate_panoptic_folder', 'parallel_map', 'video_folder_histograms', 'INSTANCE_OFFSET',
-    'CategoryInfo', 'coco_frame_histogram', 'coco_ids', 'load_json', 'prediction_lookup', 'read_rgb_png',
-    'segments_table', 'step_frame_histogram', 'step_ids', 'step_lookup', 'table_lookup', 'CLASS_MEANS',
-    'PanopticStats', 'match_segments', 'pq_from_histograms', 'VOID_LABEL', 'SegmentHistogram', 'compact_ids',
-    'segment_histogram', 'STQAccumulator', 'DATASET_WINDOWS', 'summarize_vpq', 'vpq_stats'
+    'VIDEO_FORMATS', 'evaluate_panoptic_folder', 'evaluate_video_sequences', 'parallel_map',
+    'video_folder_histograms', 'INSTANCE_OFFSET', 'CategoryInfo', 'coco_frame_histogram', 'coco_ids', 'load_json',
+    'mmdet_segments_to_coco', 'prediction_lookup', 'read_rgb_png', 'segments_table', 'step_frame_histogram',
+    'step_ids', 'step_lookup', 'table_lookup', 'CLASS_MEANS', 'PanopticStats', 'match_segments',
+    'pq_from_histograms', 'VOID_LABEL', 'SegmentHistogram', 'compact_ids', 'segment_histogram', 'STQAccumulator',
+    'DATASET_WINDOWS', 'summarize_vpq', 'vpq_stats'
 ]

@@ -11,9 +11,13 @@ import os.path as osp
 import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from .panoptic_io import CategoryInfo, coco_frame_histogram, load_json, step_frame_histogram
 from .panoptic_quality import PanopticStats, match_segments
 from .segment_histogram import SegmentHistogram
+from .segmentation_tracking_quality import STQAccumulator
+from .video_panoptic_quality import summarize_vpq, vpq_stats
 
 VIDEO_FORMATS = ('kitti-step', 'cityscapes-vps', 'vipseg')
 
@@ -230,3 +234,47 @@ def video_folder_histograms(fmt: str, gt_dir: str, pred_dir: str, gt_json: Optio
         sequences[name] = histograms[start:start + len(layout[name])]
         start += len(layout[name])
     return sequences, num_classes, things
+
+
+def evaluate_video_sequences(sequences: Dict[str, List[SegmentHistogram]], num_classes: int,
+                             thing_classes: Sequence[int], metrics: Sequence[str] = ('VPQ', 'STQ'),
+                             windows: Sequence[int] = (1, 2, 3, 4), crowd_rule: bool = False,
+                             class_mean: str = 'present', stq_drop_void_predictions: bool = False) -> dict:
+    """VPQ and/or STQ of complete sequences, in percent.
+
+    Args:
+        sequences (dict): ``{sequence: [histogram of each annotated frame in temporal order]}``.
+        num_classes (int): number of classes.
+        thing_classes (Sequence[int]): thing labels (VPQ_th split, STQ tracks).
+        metrics (Sequence[str]): ``'VPQ'`` and/or ``'STQ'``.
+        windows (Sequence[int]): VPQ window lengths.
+        crowd_rule (bool): VPQ convention A (True) or B (False).
+        class_mean (str): ``'present'`` or ``'all'``.
+        stq_drop_void_predictions (bool): see :class:`STQAccumulator`.
+
+    Returns:
+        dict: ``VPQ``, ``VPQ_th``, ``VPQ_st``, ``VPQ_per_window`` ({k: VPQ_k}), ``VPQ_num_windows``
+        and/or ``STQ``, ``AQ``, ``SQ``, ``STQ_per_sequence``; all scores in percent.
+    """
+    thing_mask = np.zeros(num_classes, bool)
+    thing_mask[list(thing_classes)] = True
+    results: dict = dict(num_sequences=len(sequences))
+    if 'VPQ' in metrics:
+        stats, num_windows = vpq_stats(list(sequences.values()), windows, num_classes, crowd_rule)
+        vpq = summarize_vpq(stats, num_windows, thing_mask, class_mean)
+        results.update({key: 100 * vpq[key] for key in ('VPQ', 'VPQ_th', 'VPQ_st')})
+        results['VPQ_per_window'] = {k: 100 * summary['All']['pq'] for k, summary in vpq['per_window'].items()}
+        results['VPQ_th_per_window'] = {k: 100 * s['Things']['pq'] for k, s in vpq['per_window'].items()}
+        results['VPQ_st_per_window'] = {k: 100 * s['Stuff']['pq'] for k, s in vpq['per_window'].items()}
+        results['VPQ_num_windows'] = num_windows
+        results.update(convention='A' if crowd_rule else 'B', class_mean=class_mean)
+    if 'STQ' in metrics:
+        accumulator = STQAccumulator(num_classes, thing_classes, stq_drop_void_predictions)
+        for name, frames in sequences.items():
+            accumulator.add_sequence(name, frames)
+        stq = accumulator.result()
+        results.update({key: 100 * stq[key] for key in ('STQ', 'AQ', 'SQ')})
+        results['STQ_per_sequence'] = {
+            name: {key: 100 * value[key] for key in ('STQ', 'AQ', 'SQ')} for name, value in stq['per_sequence'].items()
+        }
+    return results

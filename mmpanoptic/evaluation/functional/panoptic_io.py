@@ -37,7 +37,7 @@ def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
         data = get(path, backend_args=backend_args)
     except FileNotFoundError:
         raise FileNotFoundError(f'{path}: file not found.') from None
-    image = mmcv.imfrombytes(data, flag='unchanged', channel_order='rgb', backend='cv2')
+    image = mmcv.imfrombytes(data, flag='unchanged', backend='cv2')
     if image is None:
         raise ValueError(f'{path}: cannot be decoded as an image (corrupt or not a PNG).')
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -45,7 +45,7 @@ def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
                          f'dtype {image.dtype}.')
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f'{path}: empty image.')
-    return image
+    return image[..., ::-1]  # cv2 decodes to BGR
 
 
 def coco_ids(rgb: np.ndarray) -> np.ndarray:
@@ -122,6 +122,16 @@ def segments_table(segments_info: Sequence[dict], cat2label: Mapping[int, int],
             raise ValueError(f'{name}: segment id 0 is reserved for VOID but is listed in segments_info.')
         table[segment_id] = (cat2label[category_id], bool(segment.get('iscrowd', 0)))
     return table
+
+
+def mmdet_segments_to_coco(segments_info: Sequence[dict], thing_mask: np.ndarray) -> List[dict]:
+    """Convert mmdet's ``segments_info`` (``{id, category, is_thing}``, ``category`` a contiguous label and
+    ``is_thing`` False for crowd regions of thing classes) to COCO's ``{id, category_id, iscrowd}``."""
+    return [
+        dict(id=s['id'], category_id=s['category'],
+             iscrowd=int(s.get('iscrowd', bool(thing_mask[s['category']]) and not s.get('is_thing', True))))
+        for s in segments_info
+    ]
 
 
 def table_lookup(table: Mapping[int, Tuple[int, bool]], name: str) -> Lookup:

@@ -1,0 +1,1 @@
+from .rtformer import RTFormer  # noqa: F401

@@ -4,6 +4,7 @@ import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
+from mmengine.model import ModuleList
 from mmdet.models.dense_heads import AnchorFreeHead, Mask2FormerHead
 from mmdet.structures import SampleList
 from mmengine.logging import print_log
@@ -84,7 +85,7 @@ class YOSOHead(Mask2FormerHead):
         self.num_stages = num_stages
         self.temperature = temperature
         self.kernels = nn.Conv2d(in_channels, num_queries, kernel_size=1)
-        self.stages = nn.ModuleList([
+        self.stages = ModuleList([
             MODELS.build(
                 dict(type='YOSODecoderLayer', **layer_cfg, num_classes=self.num_classes, embed_dims=in_channels,
                      num_proposals=num_queries)) for _ in range(num_stages)

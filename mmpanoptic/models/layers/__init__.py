@@ -2,3 +2,6 @@ from .dynamic_conv_attention import (DepthwiseDynamicConvAttention, DynamicConvA
                                      MultiheadCrossAttention, PointwiseDynamicConvAttention,
                                      SeparableDynamicConvAttention)
 from .yoso_decoder_layer import YOSODecoderLayer  # noqa: F401
+from .group_features import assemble_group_features  # noqa: F401
+from .kernel_update_head import KernelUpdateHead  # noqa: F401
+from .kernel_updator import KernelUpdator  # noqa: F401

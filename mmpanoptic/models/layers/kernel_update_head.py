@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
-from mmdet.models.layers import bias_init_with_prob
+from mmengine.model.weight_init import bias_init_with_prob
 from torch import Tensor
 
 from mmpanoptic.registry import MODELS

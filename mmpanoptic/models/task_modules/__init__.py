@@ -1,0 +1,2 @@
+from .kernel_hungarian_assigner import KernelHungarianAssigner  # noqa: F401
+from .kernel_match_costs import KernelDiceCost, KernelMaskCost  # noqa: F401

@@ -1,0 +1,75 @@
+# K-Net (3 stages) with a narrow ResNet-18 (16 base channels, from scratch) on the synthetic shapes data
+# (64x64 pictures upsampled to 128x128; 4 things + 3 stuff). Trains on 2 CPU cores in minutes:
+#   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
+#   python tools/train.py configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py
+_base_ = [
+    '../_base_/models/knet_s3_r50_fpn_panoptic.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
+    '../_base_/default_runtime.py'
+]
+image_size = (128, 128)
+num_things_classes = 4
+num_stuff_classes = 3
+channels = 64
+stage_cfg = dict(in_channels=channels, feat_channels=channels, num_heads=4, feedforward_channels=4 * channels)
+model = dict(
+    backbone=dict(
+        depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=channels),
+    panoptic_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes,
+        rpn_head=dict(
+            num_proposals=20,
+            in_channels=channels,
+            localization_fpn=dict(
+                in_channels=channels,
+                feat_channels=channels,
+                out_channels=channels,
+                pe_num_feats=channels // 2,
+                norm_cfg=dict(type='GN', num_groups=16, requires_grad=True)),
+            norm_cfg=dict(type='GN', num_groups=16, requires_grad=True)),
+        iter_head=dict(stage_cfg=stage_cfg)),
+    panoptic_fusion_head=dict(
+        num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes,
+        num_bound_kernels=num_stuff_classes))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=image_size, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=image_size, keep_ratio=True),
+    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                                          'scale_factor'))
+]
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                        dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                      dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PanopticQualityMetric')
+test_evaluator = val_evaluator
+
+max_iters = 1500
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=1.0, norm_type=2),
+    paramwise_cfg=dict(norm_decay_mult=0.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='PolyLR', power=0.9, eta_min=0.0, begin=50, end=max_iters, by_epoch=False)
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=max_iters, by_epoch=False, max_keep_ckpts=1),
+    visualization=dict(type='DetVisualizationHook', draw=False))
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)

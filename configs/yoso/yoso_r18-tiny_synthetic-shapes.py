@@ -1,0 +1,51 @@
+# YOSO with a narrow ResNet-18 (16 base channels, trained from scratch) on the synthetic shapes dataset
+# (64x64 pictures, 4 things + 3 stuff). Trains on 2 CPU cores in minutes:
+#   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
+#   python tools/train.py configs/yoso/yoso_r18-tiny_synthetic-shapes.py
+_base_ = [
+    '../_base_/models/yoso_r50.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
+    '../_base_/default_runtime.py'
+]
+num_things_classes = 4
+num_stuff_classes = 3
+model = dict(
+    backbone=dict(
+        depth=18,
+        base_channels=16,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=[16, 32, 64, 128], agg_channels=32, out_channels=64, norm_cfg=dict(type='BN')),
+    panoptic_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes,
+        in_channels=64,
+        num_queries=20,
+        temperature=0.1,
+        layer_cfg=dict(num_heads=4, feedforward_channels=256)),
+    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
+    train_cfg=dict(num_points=256),
+    test_cfg=dict(object_mask_thr=0.5))
+
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PanopticQualityMetric')
+test_evaluator = val_evaluator
+
+max_iters = 600
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=300)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=0.01, norm_type=2),
+    paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={'backbone': dict(lr_mult=1.0)}))
+param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, end=max_iters, by_epoch=False)]
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=max_iters, by_epoch=False, max_keep_ckpts=1),
+    visualization=dict(type='DetVisualizationHook', draw=False))
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)

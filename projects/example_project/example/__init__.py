@@ -1,0 +1,3 @@
+from .tiny_conv import TinyConvNet
+
+__all__ = ['TinyConvNet']

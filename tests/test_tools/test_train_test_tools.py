@@ -1,0 +1,135 @@
+"""tools/train.py, tools/dist_train.sh (2 CPU processes, gloo), --resume, tools/test.py and their errors."""
+import os
+import os.path as osp
+import pickle
+import re
+import socket
+import subprocess
+
+import pytest
+import torch
+
+from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
+
+CONFIG = 'projects/example_project/configs/mask2former_tinyconv_synthetic-shapes.py'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def small_config(tmp_path_factory, repo_root):
+    """A config inheriting the example project's, on a tiny generated dataset, 4 iterations."""
+    tmp = tmp_path_factory.mktemp('tools')
+    data_root = tmp / 'data'
+    generate_image_dataset(str(data_root), seed=3, num_train=8, num_val=4, size=(64, 64))
+    path = tmp / 'tiny.py'
+    path.write_text(f"""
+_base_ = ['{osp.join(repo_root, CONFIG)}']
+data_root = '{data_root}/'
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/panoptic_val.json',
+                     seg_prefix=data_root + 'annotations/panoptic_val/')
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters=4, val_interval=100)
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, end=100)]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2, max_keep_ckpts=5, save_last=True))
+log_processor = dict(window_size=1)
+""")
+    return path
+
+
+def _run(args, repo_root, python_exe, timeout=600, **env):
+    full_env = dict(os.environ, PYTHON=python_exe, OMP_NUM_THREADS='1', **env)
+    return subprocess.run(args, cwd=repo_root, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope='module')
+def dist_trained(small_config, tmp_path_factory, repo_root, python_exe):
+    work_dir = tmp_path_factory.mktemp('work')
+    result = _run(['bash', 'tools/dist_train.sh', str(small_config), '2', '--work-dir', str(work_dir)], repo_root,
+                  python_exe, PORT=str(_free_port()))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return work_dir, result.stdout + result.stderr
+
+
+def test_two_process_cpu_training(dist_trained):
+    work_dir, log = dist_trained
+    assert 'Distributed training: True' in log
+    assert re.search(r'world_size: 2|GPU number: 2|Distributed launcher: pytorch', log)
+    assert (work_dir / 'iter_2.pth').is_file() and (work_dir / 'iter_4.pth').is_file()
+    checkpoint = torch.load(str(work_dir / 'iter_4.pth'), weights_only=False)
+    assert checkpoint['meta']['iter'] == 4
+    losses = [float(x) for x in re.findall(r'Iter\(train\) \[\s*\d+/4\].*?\bloss: ([0-9.]+)', log)]
+    assert len(losses) == 4 and all(x > 0 for x in losses)
+
+
+def test_resume_continues_from_saved_iteration(dist_trained, small_config, repo_root, python_exe):
+    work_dir, _ = dist_trained
+    result = _run(['bash', 'tools/dist_train.sh', str(small_config), '2', '--work-dir', str(work_dir), '--resume',
+                   '--cfg-options', 'train_cfg.max_iters=6'], repo_root, python_exe, PORT=str(_free_port()))
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-3000:]
+    iters = [int(x) for x in re.findall(r'Iter\(train\) \[\s*(\d+)/6\]', log)]
+    assert iters == [5, 6]
+    assert (work_dir / 'iter_6.pth').is_file()
+
+
+def test_test_tool_reports_pq_and_writes_outputs(dist_trained, small_config, repo_root, python_exe, tmp_path):
+    work_dir, _ = dist_trained
+    out = tmp_path / 'preds.pkl'
+    result = _run([python_exe, 'tools/test.py', str(small_config), str(work_dir / 'iter_4.pth'), '--work-dir',
+                   str(tmp_path), '--out', str(out), '--show-dir', 'vis'], repo_root, python_exe)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    match = re.search(r'coco_panoptic/PQ: ([0-9.]+)', log)
+    assert match and 0.0 <= float(match.group(1)) <= 100.0
+    with open(out, 'rb') as f:
+        predictions = pickle.load(f)
+    assert len(predictions) == 4 and 'pred_panoptic_seg' in predictions[0]
+    files = [osp.join(root, f) for root, _, names in os.walk(tmp_path) for f in names]
+    pictures = [f for f in files if osp.basename(osp.dirname(f)) == 'vis']
+    assert len(pictures) == 4, files
+
+
+@pytest.mark.parametrize('case', ['missing_checkpoint', 'missing_config', 'unknown_type', 'misspelt_key',
+                                  'missing_data_root', 'mismatched_checkpoint'])
+def test_user_errors_are_one_clear_line(case, small_config, dist_trained, repo_root, python_exe, tmp_path):
+    work_dir, _ = dist_trained
+    config, checkpoint, options = str(small_config), str(work_dir / 'iter_4.pth'), []
+    expected = {
+        'missing_checkpoint': r'checkpoint ".*nope\.pth" does not exist',
+        'missing_config': r'config file "nope\.py" does not exist',
+        'unknown_type': r'NoSuchBackbone is not in the mmpanoptic::model registry',
+        'misspelt_key': r'unknown top-level key\(s\) "trian_dataloader" \(did you mean "train_dataloader"\?\)',
+        'missing_data_root': r'test_dataloader\.dataset\.data_root "/no/such/root" does not exist',
+        'mismatched_checkpoint': r'bad\.pth does not fit the model of this config: missing keys \(\d+\): backbone',
+    }[case]
+    if case == 'missing_checkpoint':
+        checkpoint = str(tmp_path / 'nope.pth')
+    elif case == 'missing_config':
+        config = 'nope.py'
+    elif case == 'unknown_type':
+        options = ['--cfg-options', 'model.backbone.type=NoSuchBackbone']
+    elif case == 'misspelt_key':
+        options = ['--cfg-options', 'trian_dataloader.batch_size=1']
+    elif case == 'missing_data_root':
+        options = ['--cfg-options', 'test_dataloader.dataset.data_root=/no/such/root']
+    elif case == 'mismatched_checkpoint':
+        state = torch.load(checkpoint, weights_only=False)['state_dict']
+        bad = {k.replace('backbone.', 'trunk.'): v for k, v in state.items()}
+        checkpoint = str(tmp_path / 'bad.pth')
+        torch.save({'state_dict': bad}, checkpoint)
+    result = _run([python_exe, 'tools/test.py', config, checkpoint, '--work-dir', str(tmp_path)] + options,
+                  repo_root, python_exe)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr, result.stderr[-2000:]
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+    assert len(error_lines) == 1 and re.search(expected, error_lines[0]), result.stderr[-2000:]
