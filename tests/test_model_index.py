@@ -47,3 +47,10 @@ def test_every_config_loads(repo_root):
         cfg = Config.fromfile(path)
         assert cfg.get('default_scope') == 'mmpanoptic', path
         assert 'model' in cfg, path
+
+
+def test_readme_model_zoo_is_current(repo_root, python_exe):
+    import subprocess
+    result = subprocess.run([python_exe, 'tools/misc/gen_model_zoo.py', '--check'], cwd=repo_root,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

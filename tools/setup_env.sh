@@ -5,8 +5,8 @@
 #   --venv DIR    environment folder (default: .venv, or $MMPANOPTIC_VENV)
 #   --wheels DIR  local wheel cache searched first, e.g. ../shared/wheels (or $MMPANOPTIC_WHEELS);
 #                 without a matching mmcv wheel, mmcv 2.1.0 is compiled from source (about an hour on 2 cores)
-#   --cuda        keep whatever CUDA build of torch 2.13.0 pip resolves instead of the CPU default and
-#                 compile mmcv's CUDA ops (needs nvcc and FORCE_CUDA=1; see README "Install")
+#   --cuda        use the CUDA build of torch 2.13.0 that you installed into the environment first (see README
+#                 "Install on GPU") and compile mmcv's CUDA ops (needs nvcc matching torch's CUDA version)
 #   --regular     install mmpanoptic as a regular (non-editable) package, as `mim download` requires
 # The script is idempotent: a second run only checks the environment.
 set -euo pipefail
@@ -43,9 +43,14 @@ stamp="$venv/.mmpanoptic-stack"
 stack_version="torch2.13.0-mmcv2.1.0-mmdet3.3.0-mmseg1.2.2-mmengine0.10.7-cuda$cuda"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$stack_version" ]; then
   "$py" -m pip install "${pip_args[@]}" "setuptools>=77,<82" wheel ninja
-  "$py" -m pip install "${pip_args[@]}" torch==2.13.0
   if [ $cuda = 1 ]; then
+    "$py" -c "import torch, sys; sys.exit(0 if torch.__version__.startswith('2.13.0') and torch.version.cuda else 1)" || {
+      echo "setup_env.sh: --cuda needs a CUDA build of torch 2.13.0 in $venv first (see README, Install on GPU)" >&2
+      exit 2
+    }
     export FORCE_CUDA=1
+  else
+    "$py" -m pip install "${pip_args[@]}" torch==2.13.0
   fi
   # mmcv's setup.py imports torch to compile its ops, hence --no-build-isolation.
   MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} "$py" -m pip install "${pip_args[@]}" --no-build-isolation mmcv==2.1.0

@@ -62,7 +62,7 @@ class LoadPanopticGT(BaseTransform):
                                backend=self.imdecode_backend)
         if png is None or png.ndim != 3:
             raise IOError(f'{path}: cannot decode the panoptic PNG (corrupt or not an image)')
-        return png[..., ::-1].astype(np.int64)
+        return png[..., ::-1].astype(np.int32)
 
     @staticmethod
     def _expected_shape(results: dict) -> Optional[Tuple[int, int]]:

@@ -85,6 +85,9 @@ def segment_histogram(gt_ids: np.ndarray, pred_ids: np.ndarray, gt_lookup: Looku
                       name: str = 'frame') -> SegmentHistogram:
     """Joint histogram of two id maps of the same frame, without any loop over pixels or id pairs.
 
+    The (gt, pred) pairs are counted with one ``np.unique`` over 64-bit joint keys
+    ``(gt - min) * pred_range + (pred - min)``; when that key could overflow, each side is first compacted.
+
     Args:
         gt_ids (np.ndarray): ground-truth ids, shape (H, W), any integer dtype.
         pred_ids (np.ndarray): predicted ids, shape (H, W).
@@ -100,18 +103,30 @@ def segment_histogram(gt_ids: np.ndarray, pred_ids: np.ndarray, gt_lookup: Looku
                          f'has size {tuple(gt_ids.shape)}.')
     if gt_ids.size == 0:
         raise ValueError(f'{name}: empty frame (size {tuple(gt_ids.shape)}).')
-    gt_unique, gt_index = compact_ids(gt_ids.reshape(-1))
-    pred_unique, pred_index = compact_ids(pred_ids.reshape(-1))
-    num_pred = len(pred_unique)
-    joint = np.bincount(gt_index * num_pred + pred_index, minlength=len(gt_unique) * num_pred)
-    pairs = np.flatnonzero(joint)
-    gt_pos, pred_pos = np.divmod(pairs, num_pred)
+    gt_flat = gt_ids.reshape(-1).astype(np.int64, copy=False)
+    pred_flat = pred_ids.reshape(-1).astype(np.int64, copy=False)
+    gt_low, pred_low = int(gt_flat.min()), int(pred_flat.min())
+    gt_range, pred_range = int(gt_flat.max()) - gt_low + 1, int(pred_flat.max()) - pred_low + 1
+    if gt_range * pred_range < 2**62:
+        # one sort of joint keys; cheaper than compacting each side first
+        keys, counts = np.unique((gt_flat - gt_low) * pred_range + (pred_flat - pred_low), return_counts=True)
+        pair_gt, pair_pred = np.divmod(keys, pred_range)
+        pair_gt += gt_low
+        pair_pred += pred_low
+    else:
+        gt_values, gt_index = compact_ids(gt_flat)
+        pred_values, pred_index = compact_ids(pred_flat)
+        keys, counts = np.unique(gt_index * len(pred_values) + pred_index, return_counts=True)
+        gt_pos, pred_pos = np.divmod(keys, len(pred_values))
+        pair_gt, pair_pred = gt_values[gt_pos], pred_values[pred_pos]
+    gt_unique, gt_pos = np.unique(pair_gt, return_inverse=True)
+    pred_unique, pred_pos = np.unique(pair_pred, return_inverse=True)
     gt_labels, gt_crowd = gt_lookup(gt_unique)
     pred_labels, _ = pred_lookup(pred_unique)
     return SegmentHistogram(
-        gt_id=gt_unique[gt_pos],
+        gt_id=pair_gt,
         gt_label=np.asarray(gt_labels, np.int64)[gt_pos],
         gt_crowd=np.asarray(gt_crowd, bool)[gt_pos],
-        pred_id=pred_unique[pred_pos],
+        pred_id=pair_pred,
         pred_label=np.asarray(pred_labels, np.int64)[pred_pos],
-        count=joint[pairs].astype(np.int64))
+        count=counts.astype(np.int64))

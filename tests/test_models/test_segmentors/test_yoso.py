@@ -59,7 +59,7 @@ def test_training_steps_decrease_loss():
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     totals = []
     for _ in range(8):
-        losses = model.loss(**data)
+        losses = model.loss(data['inputs'], data['data_samples'])
         total = sum(losses.values())
         optimizer.zero_grad()
         total.backward()
@@ -75,7 +75,7 @@ def test_predict_odd_size_panoptic_and_instances():
     data = _batch(model, 61, 75, training=False)
     assert data['inputs'].shape[-2:] == (64, 96)
     with torch.no_grad():
-        results = model.predict(**data)
+        results = model.predict(data['inputs'], data['data_samples'])
     assert len(results) == 2
     for result in results:
         pan = result.pred_panoptic_seg.sem_seg

@@ -67,7 +67,8 @@ def _official_knet_merge(masks, labels, scores, thr, overlap):
 
 
 def _official_rtknet_merge(masks, labels, scores, thr, overlap):
-    """RT-K-Net get_prediction (after the sigmoid of the masks), as read; -1 marks void."""
+    """RT-K-Net get_prediction (after the sigmoid of the masks), as read: detectron2 encoding
+    ``label * 1000 + id``, -1 marks void."""
     keep = scores >= min(thr, scores.max().item())
     scores, labels, masks = scores[keep], labels[keep], masks[keep]
     ids = torch.arange(masks.shape[0], dtype=torch.int32)
@@ -95,5 +96,6 @@ def test_merges_match_official_partitions(seed):
     ours = merge_panoptic_iterative(masks[cand], scores[cand], labels[cand], torch.ones_like(cand[cand]),
                                     NUM_THINGS, NUM_CLASSES, 0.2)
     official = _official_rtknet_merge(masks, labels, scores, 0.3, 0.2)
-    official = torch.where(official < 0, NUM_CLASSES, official.long())
+    official = official.long()
+    official = torch.where(official < 0, NUM_CLASSES, official // 1000 + official % 1000 * INSTANCE_OFFSET)
     assert _partition(ours) == _partition(official)
