@@ -39,7 +39,7 @@ import os
 import os.path as osp
 import shutil
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -47,6 +47,7 @@ from panopticapi.utils import id2rgb
 
 from .synthetic_shapes_meta import CLASSES, PALETTE, STUFF_CLASSES, THING_CLASSES
 
+# Bump whenever the rendering changes, so that a stored generation.json no longer matches new requests.
 FORMAT_VERSION = 1
 GENERATION_FILE = 'generation.json'
 MIN_SIZE = 32
@@ -129,6 +130,32 @@ def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
             elif osp.exists(path):
                 os.remove(path)
     os.makedirs(out_dir, exist_ok=True)
+
+
+def generation_request(kind: str, seed: int, num_train: int, num_val: int, size: Sequence[int],
+                       num_frames: Optional[int] = None) -> dict:
+    """The content of ``generation.json`` for a request (``kind`` is ``'image'`` or ``'video'``).
+
+    Two datasets with equal requests are byte-identical, so a caller can compare this with the file of an
+    existing folder to decide whether it must be generated again.
+    """
+    if kind not in ('image', 'video'):
+        raise ValueError(f'synthetic shapes: kind must be "image" or "video", got {kind!r}')
+    request = dict(kind=kind, format_version=FORMAT_VERSION, seed=_check_int('seed', seed, 0),
+                   num_train=_check_int('num_train', num_train, 1), num_val=_check_int('num_val', num_val, 1),
+                   size=list(_check_size(size)))
+    if kind == 'video':
+        request['num_frames'] = _check_int('num_frames', num_frames, 2)
+    return request
+
+
+def read_generation_request(out_dir: str) -> Optional[dict]:
+    """The ``generation.json`` of ``out_dir``, or None when there is none."""
+    path = osp.join(out_dir, GENERATION_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -403,9 +430,9 @@ def generate_image_dataset(out_dir: str,
     Returns:
         dict: number of images and of segments written per split, e.g. ``{'train_images': 400, ...}``.
     """
-    seed = _check_int('seed', seed, 0)
-    counts = dict(train=_check_int('num_train', num_train, 1), val=_check_int('num_val', num_val, 1))
-    height, width = _check_size(size)
+    request = generation_request('image', seed, num_train, num_val, size)
+    seed, (height, width) = request['seed'], request['size']
+    counts = dict(train=request['num_train'], val=request['num_val'])
     _prepare_out_dir(out_dir, overwrite)
     summary = {}
     for split_index, split in enumerate(SPLITS):
@@ -428,10 +455,7 @@ def generate_image_dataset(out_dir: str,
                  annotations=annotations, categories=coco_categories()))
         summary[f'{split}_images'] = len(images)
         summary[f'{split}_segments'] = sum(len(a['segments_info']) for a in annotations)
-    _write_json(
-        osp.join(out_dir, GENERATION_FILE),
-        dict(kind='image', format_version=FORMAT_VERSION, seed=seed, num_train=counts['train'],
-             num_val=counts['val'], size=[height, width]))
+    _write_json(osp.join(out_dir, GENERATION_FILE), request)
     return summary
 
 
@@ -545,10 +569,9 @@ def generate_video_dataset(out_dir: str,
     Returns:
         dict: number of sequences, frames and tracks written per split.
     """
-    seed = _check_int('seed', seed, 0)
-    counts = dict(train=_check_int('num_train', num_train, 1), val=_check_int('num_val', num_val, 1))
-    height, width = _check_size(size)
-    num_frames = _check_int('num_frames', num_frames, 2)
+    request = generation_request('video', seed, num_train, num_val, size, num_frames)
+    seed, (height, width), num_frames = request['seed'], request['size'], request['num_frames']
+    counts = dict(train=request['num_train'], val=request['num_val'])
     _prepare_out_dir(out_dir, overwrite)
     summary = {}
     for split_index, split in enumerate(SPLITS):
@@ -566,8 +589,5 @@ def generate_video_dataset(out_dir: str,
         summary[f'{split}_sequences'] = counts[split]
         summary[f'{split}_frames'] = counts[split] * num_frames
         summary[f'{split}_tracks'] = tracks
-    _write_json(
-        osp.join(out_dir, GENERATION_FILE),
-        dict(kind='video', format_version=FORMAT_VERSION, seed=seed, num_train=counts['train'],
-             num_val=counts['val'], size=[height, width], num_frames=num_frames))
+    _write_json(osp.join(out_dir, GENERATION_FILE), request)
     return summary

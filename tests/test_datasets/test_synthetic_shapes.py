@@ -9,9 +9,8 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from mmdet.evaluation.functional import pq_compute_single_core
 from mmengine.config import Config
-from panopticapi.utils import id2rgb, rgb2id
+from panopticapi.utils import rgb2id
 
 from mmpanoptic.datasets import synthetic_shapes as ss
 from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset, generate_video_dataset
@@ -277,28 +276,18 @@ def test_dataset_rejects_foreign_categories(image_root, tmp_path):
         DATASETS.build(cfg)
 
 
-def test_trivial_baseline_scores_low(image_root):
-    """Predicting the most frequent stuff class everywhere scores PQ close to 0."""
-    with open(osp.join(image_root, 'annotations', 'panoptic_val.json')) as f:
-        data = json.load(f)
-    gt_folder = osp.join(image_root, 'annotations', 'panoptic_val')
-    pred_folder = osp.join(image_root, 'trivial_predictions')
-    os.makedirs(pred_folder, exist_ok=True)
-    areas = np.zeros(len(CLASSES) + 1)
-    for ann in data['annotations']:
-        for s in ann['segments_info']:
-            areas[s['category_id']] += s['area']
-    frequent = int(areas[NUM_THINGS + 1:].argmax()) + NUM_THINGS + 1
-    pairs = []
-    for info, ann in zip(data['images'], data['annotations']):
-        cv2.imwrite(osp.join(pred_folder, ann['file_name']),
-                    id2rgb(np.full((info['height'], info['width']), frequent))[..., ::-1])
-        pred = dict(ann, segments_info=[dict(id=frequent, category_id=frequent)])
-        pairs.append((ann, pred))
-    categories = {c['id']: c for c in data['categories']}
-    stat = pq_compute_single_core(0, pairs, gt_folder, pred_folder, categories, print_log=False)
-    pq = stat.pq_average(categories, isthing=None)[0]['pq']
-    assert pq < 0.1
+def test_baselines_show_the_data_is_not_trivial(image_root):
+    """Trivial predictions score low; perfect semantics without instance separation miss things."""
+    spec = importlib.util.spec_from_file_location(
+        'synthetic_shapes_baselines', osp.join(REPO, 'tools', 'analysis_tools', 'synthetic_shapes_baselines.py'))
+    baselines = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baselines)
+    results = baselines.evaluate(image_root, 'train')
+    assert results['frequent-stuff']['all']['pq'] < 5
+    # stuff is perfect, things all missed: PQ = 3 stuff classes / 7 classes
+    assert results['stuff-oracle']['all']['pq'] == pytest.approx(100 * 3 / 7)
+    assert results['semantic-oracle-cc']['stuff']['pq'] == pytest.approx(100)
+    assert 50 < results['semantic-oracle-cc']['things']['pq'] < 95
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,3 +352,14 @@ def test_cli(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main([str(tmp_path / 'bad'), '--num-frames', '4'])  # --num-frames needs --video
     assert not (tmp_path / 'bad').exists()
+
+    same = [str(out), '--num-train', '2', '--num-val', '1', '--size', '40', '48', '--seed', '4']
+    stamp = os.stat(out / 'train' / '000000.jpg').st_mtime_ns
+    assert cli.main(same + ['--reuse']) == 0
+    assert 'up to date' in capsys.readouterr().out
+    assert os.stat(out / 'train' / '000000.jpg').st_mtime_ns == stamp
+    assert cli.main(same[:-1] + ['5', '--reuse']) == 2  # another seed: regenerating needs --overwrite
+    assert 'not empty' in capsys.readouterr().err
+    assert cli.main(same[:-1] + ['5', '--reuse', '--overwrite']) == 0
+    with open(out / 'generation.json') as f:
+        assert json.load(f)['seed'] == 5

@@ -219,3 +219,17 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match=r's.png: unknown class value\(s\) \[20\]'):
         segment_histogram(step([20], [0]), step([0], [0]), step_lookup(19, [11, 13], 's.png'),
                           step_lookup(19, [11, 13], 'p.png'))
+
+
+def test_step_lookup_maps_dataset_category_ids_to_labels():
+    """KITTI-STEP datasets order labels things first (person 0, car 1, road 2, ...) while the PNG's R
+    channel holds trainIds: the lookup maps R through the dataset's category_ids."""
+    category_ids = (11, 13, 0, 1)  # person, car, road, sidewalk
+    lookup = step_lookup(4, [0, 1], 'm.png', category_ids=category_ids)
+    labels, crowd = lookup(step([0, 13, 11, 255, 13], [0, 5, 0, 0, 0])[0])
+    np.testing.assert_array_equal(labels, [2, 1, 0, -1, 1])
+    np.testing.assert_array_equal(crowd, [False, False, True, False, True])
+    with pytest.raises(ValueError, match=r'm.png: unknown class value\(s\) \[2\].*\[0, 1, 11, 13\] or 255'):
+        lookup(step([2], [0])[0])
+    with pytest.raises(ValueError, match='STEP category ids must be 4 values'):
+        step_lookup(4, [0], 'm.png', category_ids=(11, 13))

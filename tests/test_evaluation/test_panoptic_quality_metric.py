@@ -233,3 +233,33 @@ def test_eval_panoptic_cli(tmp_path, repo_root, python_exe):
     with pytest.raises(FileNotFoundError, match='missing.json: annotation file not found'):
         module.main([osp.join(FIXTURE, 'panoptic_examples.json'), osp.join(FIXTURE, 'panoptic_examples'),
                      str(tmp_path / 'missing.json'), pred_dir])
+
+
+def test_metric_nproc_gives_identical_results_and_reports_worker_errors(tmp_path, monkeypatch):
+    """nproc=2 runs the per-image work in forked workers (more images than the 2 * nproc in flight)."""
+    monkeypatch.setattr('mmpanoptic.evaluation.functional.parallel.os.cpu_count', lambda: 4)
+    gt_json = osp.join(FIXTURE, 'panoptic_examples.json')
+    categories = json.load(open(gt_json))['categories']
+    meta = dict(classes=[c['name'] for c in categories],
+                thing_classes=[c['name'] for c in categories if c['isthing']])
+    cat2label = {c['id']: label for label, c in enumerate(categories)}
+    samples = []
+    for seed in range(3):
+        samples += metric_samples(*write_predictions(tmp_path, seed), cat2label)
+    results = {}
+    for nproc in (1, 2):
+        metric = PanopticQualityMetric(ann_file=gt_json, seg_prefix=osp.join(FIXTURE, 'panoptic_examples'),
+                                       classwise=True, nproc=nproc)
+        metric.dataset_meta = meta
+        for sample in samples:
+            metric.process({}, [sample])
+        assert (metric._workers._pool is not None) == (nproc == 2)
+        results[nproc] = metric.evaluate(size=len(samples))
+        assert metric._workers._pool is None
+    assert results[1] == results[2] and 0 < results[1]['coco_panoptic/PQ'] < 100
+    metric = PanopticQualityMetric(ann_file=gt_json, seg_prefix=str(tmp_path / 'nowhere'), nproc=2)
+    metric.dataset_meta = meta
+    metric.process({}, samples[:2])
+    with pytest.raises(FileNotFoundError, match='nowhere/000000142238.png: file not found'):
+        metric.evaluate(size=2)
+    assert metric._workers._pool is None

@@ -26,30 +26,24 @@ from panopticapi.utils import id2rgb
 from PIL import Image
 
 from mmpanoptic.datasets.cityscapes_panoptic import CITYSCAPES_CLASSES
+from mmpanoptic.datasets.converters import segments_info
 
 LABEL_IDS = {c[0]: c for c in CITYSCAPES_CLASSES}
-
-
-def segment_stats(mask: np.ndarray) -> dict:
-    """``area`` and COCO ``bbox`` (x, y, w, h) of a boolean mask."""
-    ys, xs = np.nonzero(mask)
-    return dict(area=int(mask.sum()), bbox=[int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1),
-                                            int(ys.max() - ys.min() + 1)])
 
 
 def convert_instance_ids(instance_ids: np.ndarray):
     """Return (panoptic RGB PNG (H, W, 3) uint8, segments_info) of one ``instanceIds`` map."""
     pan = np.zeros(instance_ids.shape, np.int64)
-    segments = []
-    for value in np.unique(instance_ids):
-        label_id = int(value) if value < 1000 else int(value) // 1000
+    categories, crowd = {}, []
+    for value in np.unique(instance_ids).tolist():
+        label_id = value if value < 1000 else value // 1000
         if label_id not in LABEL_IDS:
             continue
-        mask = instance_ids == value
-        pan[mask] = value
-        iscrowd = int(value < 1000 and LABEL_IDS[label_id][3])
-        segments.append(dict(id=int(value), category_id=label_id, iscrowd=iscrowd, **segment_stats(mask)))
-    return id2rgb(pan), segments
+        pan[instance_ids == value] = value
+        categories[value] = label_id
+        if value < 1000 and LABEL_IDS[label_id][3]:
+            crowd.append(value)
+    return id2rgb(pan), segments_info(pan, categories, crowd)
 
 
 def convert_split(gt_dir: str, split: str) -> int:

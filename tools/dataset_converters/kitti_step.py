@@ -17,21 +17,10 @@ import argparse
 import os
 import os.path as osp
 import re
-import shutil
+
+from mmpanoptic.datasets.converters import place_file
 
 _FLAT = re.compile(r'^(\d+)_(\d+)_(leftImg8bit|panoptic)\.png$')
-
-
-def _place(src: str, dst: str, copy: bool) -> None:
-    if not osp.isfile(src):
-        raise FileNotFoundError(f'{src}: missing')
-    os.makedirs(osp.dirname(dst), exist_ok=True)
-    if osp.lexists(dst):
-        os.remove(dst)
-    if copy:
-        shutil.copyfile(src, dst)
-    else:
-        os.symlink(osp.abspath(src), dst)
 
 
 def from_kitti(out: str, kitti_images: str, panoptic_maps: str, test_images: str = None, copy: bool = False) -> int:
@@ -40,14 +29,14 @@ def from_kitti(out: str, kitti_images: str, panoptic_maps: str, test_images: str
     for split in sorted(os.listdir(panoptic_maps)):
         for seq in sorted(os.listdir(osp.join(panoptic_maps, split))):
             for name in sorted(os.listdir(osp.join(panoptic_maps, split, seq))):
-                _place(osp.join(kitti_images, seq, name), osp.join(out, 'images', split, seq, name), copy)
-                _place(osp.join(panoptic_maps, split, seq, name), osp.join(out, 'panoptic_maps', split, seq, name),
-                       copy)
+                place_file(osp.join(kitti_images, seq, name), osp.join(out, 'images', split, seq, name), copy)
+                place_file(osp.join(panoptic_maps, split, seq, name),
+                           osp.join(out, 'panoptic_maps', split, seq, name), copy)
                 count += 1
     if test_images:
         for seq in sorted(os.listdir(test_images)):
             for name in sorted(os.listdir(osp.join(test_images, seq))):
-                _place(osp.join(test_images, seq, name), osp.join(out, 'images', 'test', seq, name), copy)
+                place_file(osp.join(test_images, seq, name), osp.join(out, 'images', 'test', seq, name), copy)
                 count += 1
     return count
 
@@ -63,8 +52,8 @@ def from_video_knet(out: str, video_sequence: str, copy: bool = False) -> int:
                                  '<seq>_<frame>_{leftImg8bit,panoptic}.png')
             seq, frame, kind = int(match.group(1)), int(match.group(2)), match.group(3)
             folder = 'images' if kind == 'leftImg8bit' else 'panoptic_maps'
-            _place(osp.join(video_sequence, split, name), osp.join(out, folder, split, f'{seq:04d}', f'{frame:06d}.png'),
-                   copy)
+            place_file(osp.join(video_sequence, split, name),
+                       osp.join(out, folder, split, f'{seq:04d}', f'{frame:06d}.png'), copy)
             count += 1
     return count
 

@@ -7,11 +7,10 @@ Examples::
 """
 import argparse
 import inspect
-import json
-import os.path as osp
 import sys
 
-from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset, generate_video_dataset
+from mmpanoptic.datasets.synthetic_shapes import (generate_image_dataset, generate_video_dataset, generation_request,
+                                                  read_generation_request)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -22,7 +21,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         return f'(default: {image_defaults[name].default} for images, {video_defaults[name].default} for video)'
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('out_dir', help='output folder (created; must be empty unless --overwrite)')
+    parser.add_argument('out_dir', help='output folder (created; must be empty unless --overwrite or --reuse)')
     parser.add_argument('--video', action='store_true', help='write the video dataset (KITTI-STEP layout)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
     parser.add_argument('--num-train', type=int, help=f'training images or sequences {both("num_train")}')
@@ -33,6 +32,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help=f'frames per sequence, with --video (default: {video_defaults["num_frames"].default})')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a dataset this generator wrote earlier in OUT_DIR')
+    parser.add_argument('--reuse', action='store_true',
+                        help='do nothing if OUT_DIR already holds a dataset generated with the same arguments')
     args = parser.parse_args(argv)
     if args.num_frames is not None and not args.video:
         parser.error('--num-frames needs --video')
@@ -41,18 +42,21 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    kwargs = dict(seed=args.seed, overwrite=args.overwrite)
-    for name in ('num_train', 'num_val', 'size', 'num_frames'):
-        if getattr(args, name) is not None:
-            kwargs[name] = getattr(args, name)
     generate = generate_video_dataset if args.video else generate_image_dataset
+    defaults = inspect.signature(generate).parameters
+    kwargs = {
+        name: getattr(args, name) if getattr(args, name) is not None else defaults[name].default
+        for name in defaults if name in ('seed', 'num_train', 'num_val', 'size', 'num_frames')
+    }
     try:
-        summary = generate(args.out_dir, **kwargs)
+        request = generation_request('video' if args.video else 'image', **kwargs)
+        if args.reuse and read_generation_request(args.out_dir) == request:
+            print(f'synthetic shapes {request["kind"]} dataset in {args.out_dir} is up to date; kept')
+            return 0
+        summary = generate(args.out_dir, overwrite=args.overwrite, **kwargs)
     except (ValueError, TypeError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    with open(osp.join(args.out_dir, 'generation.json')) as f:
-        request = json.load(f)
     print(f'synthetic shapes {request["kind"]} dataset written to {args.out_dir}')
     print('  request: ' + ', '.join(f'{k}={v}' for k, v in request.items() if k != 'kind'))
     print('  written: ' + ', '.join(f'{k}={v}' for k, v in summary.items()))

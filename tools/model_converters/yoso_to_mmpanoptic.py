@@ -16,6 +16,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmpanoptic  # noqa: F401  (safe checkpoint loading under torch>=2.6)
+from mmpanoptic.engine.load import CheckpointMismatchError
 from mmpanoptic.models.utils import convert_official_yoso_state_dict
 from mmpanoptic.utils import main_with_clear_errors
 
@@ -31,7 +32,7 @@ def convert(in_file: str, out_file: str) -> int:
     try:
         converted = convert_official_yoso_state_dict(state_dict)
     except ValueError as err:
-        raise ValueError(f'{in_file}: {err}') from err
+        raise CheckpointMismatchError(f'{in_file}: {err}') from err
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     torch.save(dict(state_dict=converted, meta=dict(converted_from=osp.basename(in_file))), out_file)
     return len(converted)

@@ -39,6 +39,6 @@ val_dataloader = dict(
         data_prefix=dict(img='val/img/', seg='val/panoptic_video/'), test_mode=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-# VPQ, convention A, windows of 1-4 labelled frames (lambda = 0, 5, 10, 15).
-val_evaluator = dict(type='VideoPanopticMetric', metrics=['VPQ'], windows=[1, 2, 3, 4])
+# VPQ, convention A (panopticapi crowd rule), windows of 1-4 labelled frames (lambda = 0, 5, 10, 15).
+val_evaluator = dict(type='VideoPanopticMetric', metric=['VPQ'], format='cityscapes-vps', windows=[1, 2, 3, 4])
 test_evaluator = val_evaluator

@@ -35,5 +35,6 @@ val_dataloader = dict(
         data_prefix=dict(img='images/val/', seg='panoptic_maps/val/'), test_mode=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(type='VideoPanopticMetric', metrics=['VPQ', 'STQ'], windows=[1, 2, 3, 4])
+# STEP encoding; the 4 shape classes are the tracked things (convention B, windows of 1-4 frames).
+val_evaluator = dict(type='VideoPanopticMetric', metric=['VPQ', 'STQ'], format='kitti-step', windows=[1, 2, 3, 4])
 test_evaluator = val_evaluator

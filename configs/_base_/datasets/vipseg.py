@@ -38,5 +38,5 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # VPQ (convention A) over windows k in {1, 2, 4, 6}, and STQ.
-val_evaluator = dict(type='VideoPanopticMetric', metrics=['VPQ', 'STQ'], windows=[1, 2, 4, 6])
+val_evaluator = dict(type='VideoPanopticMetric', metric=['VPQ', 'STQ'], format='vipseg', windows=[1, 2, 4, 6])
 test_evaluator = val_evaluator

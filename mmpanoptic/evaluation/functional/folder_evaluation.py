@@ -1,20 +1,20 @@
 """Evaluation of folders of predictions (image PQ; video VPQ and STQ) with several processes.
 
-Used by ``tools/analysis_tools/eval_panoptic.py``, ``tools/analysis_tools/eval_video_panoptic.py`` and by
-:class:`~mmpanoptic.evaluation.metrics.PanopticQualityMetric` when it writes its predictions to disk.
-Ground truth and predictions must cover exactly the same images / sequences / frames; anything
-missing or extra is an error naming it, so a number is never computed on a partial set.
+Used by ``tools/analysis_tools/eval_panoptic.py`` and ``tools/analysis_tools/eval_video_panoptic.py``
+(for example on the submission files that the metrics write with ``outfile_prefix``). Ground truth and
+predictions must cover exactly the same images / sequences / frames; anything missing or extra is an
+error naming it, so a number is never computed on a partial set.
 """
-import multiprocessing
 import os
 import os.path as osp
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .panoptic_io import CategoryInfo, coco_frame_histogram, load_json, step_frame_histogram
+from .panoptic_io import CategoryInfo, CocoPanopticPNG, StepPanopticPNG, file_histogram, load_json
 from .panoptic_quality import PanopticStats, match_segments
+from .parallel import parallel_map
 from .segment_histogram import SegmentHistogram
 from .segmentation_tracking_quality import STQAccumulator
 from .video_panoptic_quality import summarize_vpq, vpq_stats
@@ -22,18 +22,8 @@ from .video_panoptic_quality import summarize_vpq, vpq_stats
 VIDEO_FORMATS = ('kitti-step', 'cityscapes-vps', 'vipseg')
 
 
-def parallel_map(function: Callable, tasks: Sequence[tuple], nproc: int) -> list:
-    """``[function(*task) for task in tasks]`` in up to ``nproc`` processes, in order."""
-    nproc = max(1, min(nproc, len(tasks), os.cpu_count() or 1))
-    if nproc == 1:
-        return [function(*task) for task in tasks]
-    with multiprocessing.get_context('spawn' if os.name == 'nt' else 'fork').Pool(nproc) as pool:
-        return pool.starmap(function, tasks, chunksize=max(1, len(tasks) // (4 * nproc)))
-
-
-def _image_stats(gt_path, gt_segments, pred_path, pred_segments, cat2label, num_classes, backend_args=None):
-    histogram = coco_frame_histogram(gt_path, gt_segments, pred_path, pred_segments, cat2label, backend_args)
-    return match_segments(histogram, num_classes, crowd_rule=True)
+def _image_stats(gt: CocoPanopticPNG, pred: CocoPanopticPNG, num_classes: int) -> PanopticStats:
+    return match_segments(file_histogram(gt, pred), num_classes, crowd_rule=True)
 
 
 def match_image_annotations(gt_annotations: List[dict], pred_annotations: List[dict], gt_source: str,
@@ -78,9 +68,10 @@ def evaluate_panoptic_folder(gt_json: str, gt_dir: str, pred_json: str, pred_dir
     if len(gt['annotations']) == 0:
         raise ValueError(f'{gt_json}: no annotation to evaluate.')
     pairs = match_image_annotations(gt['annotations'], pred['annotations'], gt_json, pred_json)
-    tasks = [(osp.join(gt_dir, gt_ann['file_name']), gt_ann['segments_info'],
-              osp.join(pred_dir, pred_ann['file_name']), pred_ann['segments_info'], categories.cat2label,
-              categories.num_classes, backend_args) for gt_ann, pred_ann in pairs]
+    tasks = [(CocoPanopticPNG(osp.join(gt_dir, gt_ann['file_name']), gt_ann['segments_info'], categories.cat2label,
+                              backend_args),
+              CocoPanopticPNG(osp.join(pred_dir, pred_ann['file_name']), pred_ann['segments_info'],
+                              categories.cat2label), categories.num_classes) for gt_ann, pred_ann in pairs]
     stats = PanopticStats(categories.num_classes)
     for image_stats in parallel_map(_image_stats, tasks, nproc):
         stats += image_stats
@@ -133,8 +124,9 @@ def _step_tasks(gt_dir: str, pred_dir: str, num_classes: int, thing_classes: Seq
                              f'frame {gaps[0] if gaps else "duplicate"}); windows of consecutive frames need '
                              'every frame.')
         gt_frames.sort(key=lambda name: _frame_number(name))
-        layout[sequence] = [(osp.join(gt_dir, sequence, name), osp.join(pred_dir, sequence, name), num_classes,
-                             tuple(thing_classes)) for name in gt_frames]
+        layout[sequence] = [(StepPanopticPNG(osp.join(gt_dir, sequence, name), num_classes, tuple(thing_classes)),
+                             StepPanopticPNG(osp.join(pred_dir, sequence, name), num_classes, tuple(thing_classes),
+                                             crowd=False)) for name in gt_frames]
     return layout
 
 
@@ -152,8 +144,9 @@ def _cityscapes_vps_tasks(gt_json: str, gt_dir: str, pred_dir: str):
         if match is None:
             raise ValueError(f'{gt_json}: image_id {image_id!r} is not <video>_<frame>_<city>_<seq>_<frame>.')
         pred_name = pred_ann.get('file_name', f'{image_id}.png')
-        task = (osp.join(gt_dir, gt_ann['file_name']), gt_ann['segments_info'],
-                osp.join(pred_dir, 'pan_pred', pred_name), pred_ann['segments_info'], categories.cat2label)
+        task = (CocoPanopticPNG(osp.join(gt_dir, gt_ann['file_name']), gt_ann['segments_info'], categories.cat2label),
+                CocoPanopticPNG(osp.join(pred_dir, 'pan_pred', pred_name), pred_ann['segments_info'],
+                                categories.cat2label))
         layout.setdefault(match.group(1), []).append(task)
         order.setdefault(match.group(1), []).append(int(match.group(2)))
     for video, tasks in layout.items():
@@ -183,9 +176,11 @@ def _vipseg_tasks(gt_json: str, gt_dir: str, pred_dir: str):
         _compare_names([a[key] for a in gt_frames], list(predictions), f'frame of video {video}', gt_json,
                        pred_json)
         frames = sorted(gt_frames, key=lambda a: a['file_name'])
-        layout[video] = [(osp.join(gt_dir, video, a['file_name']), a['segments_info'],
-                          osp.join(pred_dir, 'pan_pred', video, predictions[a[key]].get('file_name', a['file_name'])),
-                          predictions[a[key]]['segments_info'], categories.cat2label) for a in frames]
+        layout[video] = [(CocoPanopticPNG(osp.join(gt_dir, video, a['file_name']), a['segments_info'],
+                                          categories.cat2label),
+                          CocoPanopticPNG(osp.join(pred_dir, 'pan_pred', video,
+                                                   predictions[a[key]].get('file_name', a['file_name'])),
+                                          predictions[a[key]]['segments_info'], categories.cat2label)) for a in frames]
     return layout, categories
 
 
@@ -214,21 +209,19 @@ def video_folder_histograms(fmt: str, gt_dir: str, pred_dir: str, gt_json: Optio
         if num_classes is None or thing_classes is None:
             raise ValueError('kitti-step format needs num_classes and thing_classes.')
         layout = _step_tasks(gt_dir, pred_dir, num_classes, thing_classes)
-        function = step_frame_histogram
         things = list(thing_classes)
     elif fmt in ('cityscapes-vps', 'vipseg'):
         if gt_json is None:
             raise ValueError(f'{fmt} format needs the ground-truth JSON (--gt-json).')
         layout, categories = (_cityscapes_vps_tasks if fmt == 'cityscapes-vps' else _vipseg_tasks)(
             gt_json, gt_dir, pred_dir)
-        function = coco_frame_histogram
         num_classes = categories.num_classes
         things = [label for label, thing in enumerate(categories.thing_mask) if thing]
     else:
         raise ValueError(f'Unknown video format {fmt!r}; expected one of {VIDEO_FORMATS}.')
     names = list(layout)
     flat = [task for name in names for task in layout[name]]
-    histograms = parallel_map(function, flat, nproc)
+    histograms = parallel_map(file_histogram, flat, nproc)
     sequences, start = {}, 0
     for name in names:
         sequences[name] = histograms[start:start + len(layout[name])]

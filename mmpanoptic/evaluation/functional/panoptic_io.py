@@ -14,7 +14,8 @@ input; nothing is skipped silently.
 """
 import json
 import os.path as osp
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -63,24 +64,35 @@ def step_ids(rgb: np.ndarray) -> np.ndarray:
     return (((rgb[..., 0] + 1) & 255) << STEP_SHIFT) | (rgb[..., 1] << 8) | rgb[..., 2]
 
 
-def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd: bool = True) -> Lookup:
-    """Lookup for :func:`step_ids`: label = R (void = -1), crowd = thing class with instance 0.
+def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd: bool = True,
+                category_ids: Optional[Sequence[int]] = None) -> Lookup:
+    """Lookup for :func:`step_ids`: label of R (void = -1), crowd = thing class with instance 0.
 
     Args:
-        num_classes (int): classes are 0 .. num_classes - 1; any other R except 255 is an error.
-        thing_classes (Sequence[int]): classes whose instance-0 pixels are crowd.
+        num_classes (int): number of classes; labels are 0 .. num_classes - 1.
+        thing_classes (Sequence[int]): labels whose instance-0 pixels are crowd.
         name (str): file name for errors.
         crowd (bool): compute crowd flags (ground truth) or leave them False (predictions).
+        category_ids (Sequence[int], optional): the R value of each label (a dataset's
+            ``metainfo['category_ids']``, e.g. KITTI-STEP's things-first labels of Cityscapes trainIds).
+            Defaults to R = label. Any other R value except 255 is an error.
     """
     is_thing = np.zeros(num_classes, bool)
     is_thing[list(thing_classes)] = True
+    category_ids = range(num_classes) if category_ids is None else category_ids
+    if len(category_ids) != num_classes or any(not 0 <= c < STEP_VOID for c in category_ids):
+        raise ValueError(f'{name}: STEP category ids must be {num_classes} values in 0..{STEP_VOID - 1}, got '
+                         f'{list(category_ids)}.')
+    r_to_label = np.full(STEP_VOID, -2, np.int64)
+    r_to_label[list(category_ids)] = np.arange(num_classes)
 
     def lookup(ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        labels = (ids >> STEP_SHIFT) - 1
-        bad = labels >= num_classes
+        r_values = (ids >> STEP_SHIFT) - 1  # -1 is void (R = 255)
+        labels = np.where(r_values < 0, VOID_LABEL, r_to_label[np.maximum(r_values, 0)])
+        bad = labels == -2
         if bad.any():
-            raise ValueError(f'{name}: unknown class value(s) {sorted(set((labels[bad]).tolist()))} in the R '
-                             f'channel; expected 0..{num_classes - 1} or {STEP_VOID} (void).')
+            raise ValueError(f'{name}: unknown class value(s) {sorted(set(r_values[bad].tolist()))} in the R '
+                             f'channel; expected one of {sorted(category_ids)} or {STEP_VOID} (void).')
         instance = ids & ((1 << STEP_SHIFT) - 1)
         flags = (instance == 0) & (labels >= 0) & is_thing[np.maximum(labels, 0)] if crowd else np.zeros(
             len(ids), bool)
@@ -201,21 +213,103 @@ class CategoryInfo:
         return len(self.cat_ids)
 
 
-def coco_frame_histogram(gt_path: str, gt_segments: Sequence[dict], pred_path: str, pred_segments: Sequence[dict],
-                         cat2label: Mapping[int, int], backend_args: Optional[dict] = None) -> SegmentHistogram:
-    """Histogram of a COCO-panoptic ground-truth PNG/segments against a COCO-panoptic prediction."""
-    gt_ids = coco_ids(read_rgb_png(gt_path, backend_args))
-    pred_ids = coco_ids(read_rgb_png(pred_path))
-    gt_lookup = table_lookup(segments_table(gt_segments, cat2label, gt_path), gt_path)
-    pred_lookup = table_lookup(segments_table(pred_segments, cat2label, pred_path), pred_path)
-    return segment_histogram(gt_ids, pred_ids, gt_lookup, pred_lookup, name=f'{pred_path} vs {gt_path}')
+def dataset_cat2label(categories: Sequence[dict], dataset_meta: dict, source: str) -> Dict[int, int]:
+    """Map the category ids of an annotation file to a dataset's contiguous labels.
+
+    Matches by ``dataset_meta['category_ids']`` (the category id of each label) when the dataset declares
+    it, as every dataset of this package does, and by class name otherwise (mmdet's datasets).
+
+    Args:
+        categories (Sequence[dict]): the file's ``categories`` (``id``, ``name``).
+        dataset_meta (dict): the dataset's metainfo (``classes``, optional ``category_ids``).
+        source (str): the file, for errors.
+
+    Raises:
+        ValueError: for a category the dataset does not have.
+    """
+    classes = list(dataset_meta['classes'])
+    category_ids = dataset_meta.get('category_ids')
+    if category_ids:
+        known = {int(cat_id): label for label, cat_id in enumerate(category_ids)}
+        unknown = [c for c in categories if int(c['id']) not in known]
+        if unknown:
+            raise ValueError(f'{source}: category id(s) {[c["id"] for c in unknown][:10]} (e.g. '
+                             f'{unknown[0].get("name")!r}) are not among the dataset\'s category_ids '
+                             f'{list(category_ids)}.')
+        return {int(c['id']): known[int(c['id'])] for c in categories}
+    unknown = [c for c in categories if c['name'] not in classes]
+    if unknown:
+        raise ValueError(f'{source}: category {unknown[0]["name"]!r} (id {unknown[0]["id"]}) is not one of the '
+                         f'dataset classes {classes}.')
+    return {c['id']: classes.index(c['name']) for c in categories}
 
 
-def step_frame_histogram(gt_path: str, pred_path: str, num_classes: int,
-                         thing_classes: Sequence[int]) -> SegmentHistogram:
-    """Histogram of a STEP ground-truth PNG against a STEP prediction PNG (void 255 on both sides)."""
-    gt_ids = step_ids(read_rgb_png(gt_path))
-    pred_ids = step_ids(read_rgb_png(pred_path))
-    return segment_histogram(
-        gt_ids, pred_ids, step_lookup(num_classes, thing_classes, gt_path),
-        step_lookup(num_classes, thing_classes, pred_path, crowd=False), name=f'{pred_path} vs {gt_path}')
+@dataclass(frozen=True)
+class CocoPanopticPNG:
+    """A COCO-panoptic PNG and the ``segments_info`` that describes it; picklable, so that worker
+    processes can read it.
+
+    Attributes:
+        path (str): the PNG.
+        segments_info (Sequence[dict]): COCO entries ``{id, category_id, iscrowd}``.
+        cat2label (Mapping[int, int]): category id -> contiguous label.
+        backend_args (dict, optional): file backend.
+    """
+    path: str
+    segments_info: Sequence[dict]
+    cat2label: Mapping[int, int]
+    backend_args: Optional[dict] = None
+
+    def read(self) -> Tuple[np.ndarray, Lookup]:
+        """The (H, W) int64 id map and its lookup (id 0 = VOID; ids and segments_info must agree)."""
+        ids = coco_ids(read_rgb_png(self.path, self.backend_args))
+        return ids, table_lookup(segments_table(self.segments_info, self.cat2label, self.path), self.path)
+
+
+@dataclass(frozen=True)
+class StepPanopticPNG:
+    """A STEP-encoded PNG (R = class, 255 = void; G * 256 + B = track id); picklable.
+
+    Attributes:
+        path (str): the PNG.
+        num_classes (int): number of classes.
+        thing_classes (Sequence[int]): labels of the tracked thing classes.
+        category_ids (Sequence[int], optional): R value of each label; see :func:`step_lookup`.
+        crowd (bool): flag thing pixels without track id as crowd (ground truth). Defaults to True.
+        backend_args (dict, optional): file backend.
+    """
+    path: str
+    num_classes: int
+    thing_classes: Sequence[int]
+    category_ids: Optional[Sequence[int]] = None
+    crowd: bool = True
+    backend_args: Optional[dict] = None
+
+    def read(self) -> Tuple[np.ndarray, Lookup]:
+        """The (H, W) int64 id map of :func:`step_ids` and its lookup."""
+        ids = step_ids(read_rgb_png(self.path, self.backend_args))
+        return ids, step_lookup(self.num_classes, self.thing_classes, self.path, self.crowd, self.category_ids)
+
+
+PanopticPNG = Union[CocoPanopticPNG, StepPanopticPNG]
+
+
+def file_histogram(gt: PanopticPNG, pred: PanopticPNG) -> SegmentHistogram:
+    """Histogram of a ground-truth PNG against a predicted PNG (the offline tools)."""
+    gt_ids, gt_lookup = gt.read()
+    pred_ids, pred_lookup = pred.read()
+    return segment_histogram(gt_ids, pred_ids, gt_lookup, pred_lookup, name=f'{pred.path} vs {gt.path}')
+
+
+def prediction_histogram(gt: PanopticPNG, pred: np.ndarray, num_classes: int, name: str) -> SegmentHistogram:
+    """Histogram of a ground-truth PNG against a model prediction (the metrics).
+
+    Args:
+        gt (PanopticPNG): the ground truth.
+        pred (np.ndarray): (H, W) integer map ``label + id * INSTANCE_OFFSET`` with VOID = ``num_classes``.
+        num_classes (int): number of classes.
+        name (str): the prediction's name for errors (e.g. its image path).
+    """
+    gt_ids, gt_lookup = gt.read()
+    return segment_histogram(gt_ids, pred, gt_lookup, prediction_lookup(num_classes, name),
+                             name=f'{name} vs {gt.path}')

@@ -11,8 +11,13 @@ from mmengine.logging import MMLogger
 from panopticapi.utils import id2rgb
 
 from mmpanoptic.registry import METRICS
-from ..functional import (PanopticStats, coco_ids, compact_ids, load_json, match_segments, mmdet_segments_to_coco,
-                          prediction_lookup, read_rgb_png, segment_histogram, segments_table, table_lookup)
+from ..functional import (CocoPanopticPNG, PanopticStats, WorkerPool, compact_ids, dataset_cat2label, load_json,
+                          match_segments, mmdet_segments_to_coco, prediction_histogram, prediction_lookup)
+
+
+def prediction_stats(gt: CocoPanopticPNG, pred: np.ndarray, num_classes: int, name: str) -> PanopticStats:
+    """PQ statistics of one predicted map (H, W) against its ground-truth PNG (the per-image work)."""
+    return match_segments(prediction_histogram(gt, pred, num_classes, name), num_classes, crowd_rule=True)
 
 
 @METRICS.register_module()
@@ -21,9 +26,11 @@ class PanopticQualityMetric(CocoPanopticMetric):
 
     Compared with mmdet's :class:`CocoPanopticMetric` (same constructor arguments):
 
-    * Statistics are computed in memory in :meth:`process`, on every rank, from the predicted map and the
-      ground-truth PNG (vectorised joint histogram; no round trip of predictions through PNG files), and
-      only per-class tp / fp / fn / IoU sums are gathered across ranks.
+    * Statistics are computed from the predicted map and the ground-truth PNG (vectorised joint
+      histogram; no round trip of predictions through PNG files), on every rank, by ``nproc`` worker
+      processes that run alongside inference (see :class:`~mmpanoptic.evaluation.functional.WorkerPool`);
+      only per-class tp / fp / fn / IoU sums are gathered across ranks. Results do not depend on
+      ``nproc``.
     * File names come from the annotation file (``annotations[].file_name``), the sample's
       ``seg_map_path`` or ``img_path`` with ``img_suffix`` replaced by ``seg_suffix``, so Cityscapes
       (``_leftImg8bit.png`` -> ``_gtFine_panoptic.png``) and string image ids work.
@@ -43,7 +50,8 @@ class PanopticQualityMetric(CocoPanopticMetric):
         classwise (bool): log the per-class table. Defaults to False.
         format_only (bool): only write the submission files. Defaults to False.
         outfile_prefix (str, optional): prefix of the written files; required with ``format_only``.
-        nproc (int): processes of the offline folder evaluation; kept for config compatibility.
+        nproc (int): worker processes per rank for decoding the ground truth and matching (capped by the
+            CPUs per rank); 1 computes everything in the calling process. Defaults to 32, as in mmdet.
         img_suffix (str): suffix of image names replaced to get ground-truth names when neither the
             annotation file nor ``seg_map_path`` gives them. Defaults to ``'.jpg'``.
         seg_suffix (str): the replacement. Defaults to ``'.png'``.
@@ -88,7 +96,9 @@ class PanopticQualityMetric(CocoPanopticMetric):
             content = load_json(ann_file)
             self._annotations = {ann['image_id']: ann for ann in content['annotations']}
             self._json_categories = content['categories']
+        self._cat_map: Optional[Dict[int, int]] = None
         self._label2cat: Optional[Dict[int, int]] = None
+        self._workers = WorkerPool(prediction_stats, nproc)
 
     # ------------------------------------------------------------------ categories
     @property
@@ -101,21 +111,15 @@ class PanopticQualityMetric(CocoPanopticMetric):
         return np.array([name in things for name in self.dataset_meta['classes']])
 
     def _cat2label(self) -> Dict[int, int]:
-        """JSON category id -> contiguous label, matched by class name."""
-        if self._json_categories is None:
-            return {label: label for label in range(self.num_classes)}
-        classes = list(self.dataset_meta['classes'])
-        mapping = {}
-        for category in self._json_categories:
-            if category['name'] not in classes:
-                raise ValueError(f'{self.ann_file}: category {category["name"]!r} (id {category["id"]}) is not '
-                                 f'one of the dataset classes {classes}.')
-            mapping[category['id']] = classes.index(category['name'])
-        return mapping
+        """Category id of ``ann_file`` (or of the samples' ``segments_info``) -> contiguous label."""
+        if self._cat_map is None:
+            self._cat_map = ({label: label for label in range(self.num_classes)} if self._json_categories is None
+                             else dataset_cat2label(self._json_categories, self.dataset_meta, self.ann_file))
+        return self._cat_map
 
     # ------------------------------------------------------------------ per sample
     def _ground_truth(self, sample: dict) -> Tuple[Optional[str], str, List[dict], Dict[int, int]]:
-        """Ground-truth PNG path (None if unknown), its file name, its segments_info and the category map of the sample."""
+        """Ground-truth PNG path (None if unknown), its file name, its COCO segments_info and category map."""
         img_id = sample['img_id']
         if self._annotations is not None:
             if img_id not in self._annotations:
@@ -134,7 +138,7 @@ class PanopticQualityMetric(CocoPanopticMetric):
             else:
                 segm_file = osp.basename(sample['img_path']).replace(self.img_suffix, self.seg_suffix)
             segments = mmdet_segments_to_coco(sample.get('segments_info', []), self.thing_mask)
-            cat2label = {label: label for label in range(self.num_classes)}
+            cat2label = self._cat2label()
         if self.seg_prefix is not None:
             gt_path = osp.join(self.seg_prefix, segm_file)
         else:
@@ -178,13 +182,14 @@ class PanopticQualityMetric(CocoPanopticMetric):
                 if gt_path is None:
                     raise ValueError(f'{sample.get("img_path")}: no ground-truth location; set seg_prefix or give '
                                      'the samples a seg_map_path.')
-                gt_ids = coco_ids(read_rgb_png(gt_path, self.backend_args))
-                histogram = segment_histogram(
-                    gt_ids, pred, table_lookup(segments_table(segments, cat2label, gt_path), gt_path),
-                    prediction_lookup(self.num_classes, f'prediction of {sample["img_path"]}'),
-                    name=f'prediction of {sample["img_path"]} vs {gt_path}')
-                result['stats'] = match_segments(histogram, self.num_classes)
+                self._workers.submit(result, 'stats', CocoPanopticPNG(gt_path, segments, cat2label, self.backend_args),
+                                     pred, self.num_classes, f'prediction of {sample["img_path"]}')
             self.results.append(result)
+
+    def evaluate(self, size: int) -> dict:
+        """Wait for the statistics of this rank's images, then gather and compute as mmengine does."""
+        self._workers.collect()
+        return super().evaluate(size)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Sum the statistics of all images (all ranks) and compute PQ, SQ, RQ (percent).

@@ -1,7 +1,7 @@
 """Video panoptic metric: VPQ (per-dataset windows, conventions A/B) and STQ."""
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmdet.evaluation.metrics.base_video_metric import BaseVideoMetric
@@ -9,9 +9,9 @@ from mmengine.logging import MMLogger, print_log
 from terminaltables import AsciiTable
 
 from mmpanoptic.registry import METRICS
-from ..functional import (CLASS_MEANS, DATASET_WINDOWS, VIDEO_FORMATS, coco_ids, evaluate_video_sequences,
-                          load_json, mmdet_segments_to_coco, prediction_lookup, read_rgb_png, segment_histogram,
-                          segments_table, step_ids, step_lookup, table_lookup)
+from ..functional import (CLASS_MEANS, DATASET_WINDOWS, VIDEO_FORMATS, CocoPanopticPNG, PanopticPNG,
+                          StepPanopticPNG, WorkerPool, dataset_cat2label, evaluate_video_sequences, load_json,
+                          mmdet_segments_to_coco, prediction_histogram)
 
 
 def _get(obj, key, default=None):
@@ -32,14 +32,17 @@ class VideoPanopticMetric(BaseVideoMetric):
 
     Ground-truth formats (``format``):
 
-    * ``'kitti-step'``: R = class (255 void), G * 256 + B = track id. Convention B by default: no crowd
-      rule, a thing region without instance id is an ordinary segment.
+    * ``'kitti-step'``: R = dataset category id (255 void), G * 256 + B = track id; R is mapped to the
+      label by ``dataset_meta['category_ids']`` (KITTI-STEP: Cityscapes trainIds, labels things first)
+      or taken as the label when the dataset declares none. Convention B by default: no crowd rule, a
+      thing region without instance id is an ordinary segment.
     * ``'cityscapes-vps'``, ``'vipseg'``: COCO-panoptic RGB ids; ``segments_info`` from the frame
       (mmdet's ``{id, category, is_thing}`` or COCO's ``{id, category_id, iscrowd}``) or from ``ann_file``
       (per-image or VIPSeg video JSON, matched by PNG file name). Convention A (panopticapi crowd rule).
 
     Frames without ``seg_map_path`` (unannotated frames of Cityscapes-VPS) are not scored; their number
-    is logged. Windows run over the annotated frames of a sequence in ``frame_id`` order.
+    is logged. Windows run over the annotated frames of a sequence in ``frame_id`` order. The per-frame
+    work (PNG decoding, joint histogram) runs in ``nproc`` worker processes alongside inference.
 
     Args:
         metric (str | Sequence[str]): ``'VPQ'`` and/or ``'STQ'``. Defaults to both.
@@ -50,12 +53,17 @@ class VideoPanopticMetric(BaseVideoMetric):
             (every class, absent ones count 0: the STEP scripts' convention).
         crowd_rule (bool, optional): apply the panopticapi crowd rule in VPQ; defaults to False for
             KITTI-STEP (convention B) and True otherwise (convention A).
-        thing_classes (Sequence[int], optional): labels of the tracked thing classes (crowd in STEP
-            ground truth, STQ tracks, VPQ_th). Defaults to the dataset's ``thing_classes``; KITTI-STEP's
-            official STQ uses (11, 13).
+        thing_classes (Sequence[str | int], optional): the tracked thing classes, by class name or
+            label: crowd in STEP ground truth, STQ tracks and the VPQ_th split. Defaults to the dataset's
+            ``thing_classes``. KITTI-STEP's official set is person and car (trainIds 11 and 13), which is
+            what :class:`~mmpanoptic.datasets.KITTISTEPDataset` declares and what its base config sets
+            explicitly, so that a metainfo listing all 8 Cityscapes things still gets the official STQ.
         ann_file (str, optional): ground-truth JSON for the COCO-panoptic formats.
         stq_drop_void_predictions (bool): Video K-Net's KITTI-STEP STQ variant (ground-truth void pixels
             removed from predicted tracks). Defaults to False (deeplab2 reference).
+        nproc (int): worker processes per rank for the per-frame work (capped by the CPUs per rank); 1
+            computes in the calling process. Results do not depend on it. Defaults to 32.
+        backend_args (dict, optional): file backend of the ground-truth PNGs.
         collect_device (str): ``'cpu'``.
         prefix (str, optional): metric name prefix. Defaults to ``'video_panoptic'``.
     """
@@ -67,9 +75,11 @@ class VideoPanopticMetric(BaseVideoMetric):
                  windows: Optional[Sequence[int]] = None,
                  class_mean: str = 'present',
                  crowd_rule: Optional[bool] = None,
-                 thing_classes: Optional[Sequence[int]] = None,
+                 thing_classes: Optional[Sequence[Union[str, int]]] = None,
                  ann_file: Optional[str] = None,
                  stq_drop_void_predictions: bool = False,
+                 nproc: int = 32,
+                 backend_args: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -87,11 +97,14 @@ class VideoPanopticMetric(BaseVideoMetric):
         self.crowd_rule = (format != 'kitti-step') if crowd_rule is None else crowd_rule
         self._thing_classes = None if thing_classes is None else list(thing_classes)
         self.stq_drop_void_predictions = stq_drop_void_predictions
+        self.backend_args = backend_args
         self.ann_file = ann_file
         self._annotations: Optional[Dict[str, dict]] = None
         self._json_categories: Optional[List[dict]] = None
+        self._cat_map: Optional[Dict[int, int]] = None
         if ann_file is not None:
             self._load_annotations(ann_file)
+        self._workers = WorkerPool(prediction_histogram, nproc)
 
     def _load_annotations(self, ann_file: str) -> None:
         content = load_json(ann_file)
@@ -110,10 +123,18 @@ class VideoPanopticMetric(BaseVideoMetric):
 
     @property
     def thing_classes(self) -> List[int]:
-        if self._thing_classes is not None:
-            return self._thing_classes
-        things = set(self.dataset_meta['thing_classes'])
-        return [label for label, name in enumerate(self.dataset_meta['classes']) if name in things]
+        """Labels of the tracked thing classes."""
+        classes = list(self.dataset_meta['classes'])
+        names = self.dataset_meta['thing_classes'] if self._thing_classes is None else self._thing_classes
+        labels = []
+        for name in names:
+            if isinstance(name, str) and name not in classes:
+                raise ValueError(f'VideoPanopticMetric: thing class {name!r} is not a dataset class {classes}.')
+            label = classes.index(name) if isinstance(name, str) else int(name)
+            if not 0 <= label < len(classes):
+                raise ValueError(f'VideoPanopticMetric: thing class label {label} is outside 0..{len(classes) - 1}.')
+            labels.append(label)
+        return labels
 
     @property
     def thing_mask(self) -> np.ndarray:
@@ -121,29 +142,30 @@ class VideoPanopticMetric(BaseVideoMetric):
         mask[self.thing_classes] = True
         return mask
 
-    def _gt_ids_and_lookup(self, frame):
+    def _cat2label(self) -> Dict[int, int]:
+        """Category id of ``ann_file`` -> contiguous label."""
+        if self._cat_map is None:
+            self._cat_map = dataset_cat2label(self._json_categories, self.dataset_meta, self.ann_file)
+        return self._cat_map
+
+    def _ground_truth(self, frame) -> PanopticPNG:
+        """The ground-truth PNG of a frame and how to decode it."""
         path = _get(frame, 'seg_map_path')
         if self.format == 'kitti-step':
-            return step_ids(read_rgb_png(path)), step_lookup(self.num_classes, self.thing_classes, path)
+            category_ids = self.dataset_meta.get('category_ids')
+            return StepPanopticPNG(path, self.num_classes, tuple(self.thing_classes),
+                                   None if not category_ids else tuple(category_ids), backend_args=self.backend_args)
         segments_info = _get(frame, 'segments_info')
         if segments_info is not None:
-            segments = mmdet_segments_to_coco(segments_info, self.thing_mask)
-            cat2label = {label: label for label in range(self.num_classes)}
-        elif self._annotations is not None:
-            key = f'{osp.basename(osp.dirname(path))}/{osp.basename(path)}'
-            annotation = self._annotations.get(key, self._annotations.get(osp.basename(path)))
-            if annotation is None:
-                raise ValueError(f'{self.ann_file}: no annotation for ground-truth frame {path}.')
-            segments = annotation['segments_info']
-            classes = list(self.dataset_meta['classes'])
-            cat2label = {}
-            for category in self._json_categories:
-                if category['name'] not in classes:
-                    raise ValueError(f'{self.ann_file}: category {category["name"]!r} is not a dataset class.')
-                cat2label[category['id']] = classes.index(category['name'])
-        else:
+            return CocoPanopticPNG(path, mmdet_segments_to_coco(segments_info, self.thing_mask),
+                                   {label: label for label in range(self.num_classes)}, self.backend_args)
+        if self._annotations is None:
             raise ValueError(f'{path}: {self.format} ground truth needs segments_info in the sample or ann_file.')
-        return coco_ids(read_rgb_png(path)), table_lookup(segments_table(segments, cat2label, path), path)
+        key = f'{osp.basename(osp.dirname(path))}/{osp.basename(path)}'
+        annotation = self._annotations.get(key, self._annotations.get(osp.basename(path)))
+        if annotation is None:
+            raise ValueError(f'{self.ann_file}: no annotation for ground-truth frame {path}.')
+        return CocoPanopticPNG(path, annotation['segments_info'], self._cat2label(), self.backend_args)
 
     def _frames(self, data_samples: Sequence) -> list:
         frames = []
@@ -170,10 +192,15 @@ class VideoPanopticMetric(BaseVideoMetric):
             if pred is None:
                 raise ValueError(f'Frame {frame_id} of video {video_id}: no pred_panoptic_seg.sem_seg.')
             pred = pred.cpu().numpy()[0].astype(np.int64) if hasattr(pred, 'cpu') else np.asarray(pred)[0]
-            gt_ids, gt_lookup = self._gt_ids_and_lookup(frame)
-            name = f'video {video_id} frame {frame_id} ({_get(frame, "seg_map_path")})'
-            histogram = segment_histogram(gt_ids, pred, gt_lookup, prediction_lookup(self.num_classes, name), name)
-            self.results.append(dict(video_id=video_id, frame_id=int(frame_id), histogram=histogram))
+            result = dict(video_id=video_id, frame_id=int(frame_id), histogram=None)
+            self._workers.submit(result, 'histogram', self._ground_truth(frame), pred, self.num_classes,
+                                 f'prediction of video {video_id} frame {frame_id}')
+            self.results.append(result)
+
+    def evaluate(self, size: int) -> dict:
+        """Wait for the histograms of this rank's frames, then gather and compute as mmengine does."""
+        self._workers.collect()
+        return super().evaluate(size)
 
     def _group(self, results: list) -> Dict[str, list]:
         """Histograms of the annotated frames of each sequence, in frame order, each frame once."""

@@ -1,5 +1,9 @@
 """YOSO detector: backbone, :class:`YOSONeck`, :class:`YOSOHead` and mmdet's mask-classification merge."""
+from typing import Mapping
+
 from mmdet.models.detectors import MaskFormer
+from mmdet.structures import SampleList
+from torch import Tensor
 
 from mmpanoptic.models.utils.yoso_checkpoint import convert_official_yoso_state_dict, is_official_yoso_state_dict
 from mmpanoptic.registry import MODELS
@@ -12,7 +16,8 @@ class YOSO(MaskFormer):
     The data flow, losses and outputs are those of mmdet's :class:`~mmdet.models.MaskFormer`:
     ``loss`` returns the head's per-stage losses; ``predict`` fills ``pred_panoptic_seg`` (and
     ``pred_instances`` when ``test_cfg.instance_on``) through ``panoptic_fusion_head``
-    (``MaskFormerFusionHead`` with the dataset's ``object_mask_thr`` and ``iou_thr=0.8``).
+    (``MaskFormerFusionHead`` with the dataset's ``object_mask_thr`` and ``iou_thr=0.8``), as a
+    ``torch.long`` map of ``label + instance_id * INSTANCE_OFFSET`` (VOID = ``num_classes``).
 
     Checkpoints of the official implementation (detectron2 layout, ``yoso_neck.*`` / ``yoso_head.*`` keys)
     load transparently: they are converted by
@@ -21,11 +26,22 @@ class YOSO(MaskFormer):
     leaving the neck and head silently at their initial weights.
     """
 
+    def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList, rescale: bool = True) -> SampleList:
+        """MaskFormer's prediction, with the panoptic map as ``torch.long``."""
+        results = super().predict(batch_inputs, batch_data_samples, rescale=rescale)
+        for result in results:
+            if 'pred_panoptic_seg' in result:
+                result.pred_panoptic_seg.sem_seg = result.pred_panoptic_seg.sem_seg.long()
+        return results
+
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         if prefix == '':
-            if is_official_yoso_state_dict(state_dict):
-                converted = convert_official_yoso_state_dict(state_dict)
+            # A detectron2 checkpoint file keeps its weights under "model"; mmengine passes the whole file.
+            nested = state_dict.get('model')
+            official = nested if isinstance(nested, Mapping) else state_dict
+            if is_official_yoso_state_dict(official):
+                converted = convert_official_yoso_state_dict(official)
                 state_dict.clear()
                 state_dict.update(converted)
             self._check_family(state_dict)

@@ -56,5 +56,7 @@ class KernelMaskCost(BaseMatchCost):
     def __call__(self, pred_instances: InstanceData, gt_instances: InstanceData, img_meta=None, **kwargs) -> Tensor:
         """Cost matrix (num_preds, num_gts) from ``masks`` (N, H, W) logits and GT ``masks`` (K, H, W)."""
         probs, targets = _flat_probs(pred_instances, gt_instances, self.prob_clamp)
-        agreement = probs @ targets.t() + (1 - probs) @ (1 - targets).t()
-        return -agreement / probs.shape[1] * self.weight
+        # sum(p t) + sum((1 - p)(1 - t)) = HW - sum(p) - sum(t) + 2 sum(p t)
+        num_pixels = probs.shape[1]
+        agreement = num_pixels - probs.sum(-1)[:, None] - targets.sum(-1)[None, :] + 2 * probs @ targets.t()
+        return -agreement / num_pixels * self.weight

@@ -22,6 +22,15 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'yoso', 'yoso_r18-tiny_synthetic-shapes.py')
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """Small CPU models run many times faster on one thread when the cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _model():
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(CONFIG).model)
@@ -55,10 +64,10 @@ def _batch(model, h, w, num=2, training=True):
 def test_training_steps_decrease_loss():
     model = _model()
     model.train()
-    data = _batch(model, 64, 64)
+    data = _batch(model, 32, 32)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     totals = []
-    for _ in range(8):
+    for _ in range(6):
         losses = model.loss(data['inputs'], data['data_samples'])
         total = sum(losses.values())
         optimizer.zero_grad()
@@ -83,7 +92,8 @@ def test_predict_odd_size_panoptic_and_instances():
         labels = pan % INSTANCE_OFFSET
         assert ((labels >= 0) & (labels <= 7)).all()  # 7 = VOID
         inst = result.pred_instances
-        assert len(inst) == 100 and inst.masks.shape == (100, 61, 75)
+        # top-100 (proposal, class) pairs of which the thing classes are kept
+        assert 0 < len(inst) <= 100 and inst.masks.shape[1:] == (61, 75)
         assert (inst.labels < 4).all() and ((inst.scores >= 0) & (inst.scores <= 1)).all()
 
 

@@ -1,0 +1,62 @@
+# RT-K-Net with a narrow RTFormer (16 base channels, from scratch) on the synthetic shapes data (64x64
+# pictures, 4 things + 3 stuff): 20 merged kernels, 3 update stages (4 in the full model), auxiliary semantic
+# head, instance discrimination loss, instance-aware crop. Trains on 2 CPU cores in minutes:
+#   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
+#   python tools/train.py configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py
+_base_ = [
+    '../_base_/models/rtknet_rtformer-b.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
+    '../_base_/default_runtime.py'
+]
+num_things_classes = 4
+num_stuff_classes = 3
+channels = 64
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    backbone=dict(base_channels=16, drop_path_rate=0.0, cross_size=4, norm_cfg=norm_cfg),
+    neck=dict(in_channels=(32, 128), dappm_channels=32, head_channels=channels, out_channels=channels,
+              norm_cfg=norm_cfg),
+    panoptic_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes,
+        in_channels=channels,
+        feat_channels=channels,
+        num_kernels=20,
+        norm_cfg=norm_cfg,
+        iter_head=dict(
+            num_stages=3,
+            stage_cfg=dict(in_channels=channels, feat_channels=channels, num_heads=4,
+                           feedforward_channels=4 * channels)),
+        loss_inst_disc=dict(num_samples=512)),
+    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='InstanceAwareRandomCrop', crop_size=(56, 56)),
+    dict(type='PackDetInputs')
+]
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PanopticQualityMetric')
+test_evaluator = val_evaluator
+
+max_iters = 1500
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=1.0, norm_type=2),
+    paramwise_cfg=dict(norm_decay_mult=0.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='PolyLR', power=0.9, eta_min=0.0, begin=50, end=max_iters, by_epoch=False)
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=max_iters, by_epoch=False, max_keep_ckpts=1),
+    visualization=dict(type='DetVisualizationHook', draw=False))
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)

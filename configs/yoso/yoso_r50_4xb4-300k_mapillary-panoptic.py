@@ -1,0 +1,36 @@
+# YOSO R-50 on Mapillary Vistas panoptic, official code's recipe: short side 1024-4096 (max 8192), 1024x1024
+# crop, SSD colour jitter, flip; 150 proposals; temperature 0.1; object-mask threshold 0.0; 3 FCs in the class
+# and mask branches; batch 16 (4 GPUs x 4), AdamW 1e-4 (backbone x0.1), gradient clipping at L2 0.01, 300k
+# iterations with poly decay (the paper states 180k). Test: long side 2048.
+_base_ = [
+    '../_base_/models/yoso_r50.py', '../_base_/datasets/mapillary_vistas_panoptic.py',
+    '../_base_/default_runtime.py'
+]
+num_things_classes = 37
+num_stuff_classes = 28
+model = dict(
+    panoptic_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes,
+        num_queries=150,
+        temperature=0.1,
+        layer_cfg=dict(num_cls_fcs=3, num_mask_fcs=3)),
+    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
+    test_cfg=dict(object_mask_thr=0.0, iou_thr=0.8))
+
+train_dataloader = dict(batch_size=4, num_workers=4)
+
+max_iters = 300000
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=20000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
+    clip_grad=dict(max_norm=0.01, norm_type=2),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1, decay_mult=1.0)}, norm_decay_mult=0.0))
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=20000, max_keep_ckpts=3))
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
