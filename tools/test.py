@@ -17,6 +17,7 @@ from mmpanoptic.engine.config import ConfigError, check_config
 from mmpanoptic.engine.load import load_checkpoint_strict
 from mmpanoptic.registry import RUNNERS
 from mmpanoptic.utils import add_common_args, load_config, main_with_clear_errors, register_all_modules
+from mmpanoptic.utils.cli import set_work_dir
 
 
 def parse_args(argv=None):
@@ -58,10 +59,7 @@ def enable_tta(cfg, args) -> None:
 def build_test_config(args):
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" does not exist')
     cfg.load_from = args.checkpoint

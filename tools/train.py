@@ -13,6 +13,7 @@ from mmpanoptic.engine import setup_cpu_distributed
 from mmpanoptic.engine.config import check_config
 from mmpanoptic.registry import RUNNERS
 from mmpanoptic.utils import add_common_args, load_config, main_with_clear_errors, register_all_modules
+from mmpanoptic.utils.cli import set_work_dir
 
 
 def parse_args(argv=None):
@@ -37,10 +38,7 @@ def build_train_config(args):
     """The config of a training run: the file, ``--cfg-options`` and the flags above."""
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

@@ -58,6 +58,15 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
+def set_work_dir(cfg: Config, work_dir: Optional[str], config_path: str) -> None:
+    """``--work-dir`` if given, else the config's ``work_dir``, else ``./work_dirs/<config name>``."""
+    import os.path as osp
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
 def add_common_args(parser) -> None:
     """``--cfg-options`` and ``--launcher``/``--local-rank``, spelt as in mmdetection's tools."""
     parser.add_argument(

@@ -3,18 +3,24 @@
 Generates one sequence (default 100 frames of 375 x 1242, KITTI-STEP size) with stuff bands and a few
 dozen moving thing tracks, and a prediction with shifted boundaries, id switches and false segments,
 then prints frames per second of: the per-frame joint histogram (the only pixel-level work, shared by
-all metrics), and PQ, VPQ (windows 1-4) and STQ end to end (histogram included). PNG decoding is not
-included. Example::
+all metrics), and PQ, VPQ (windows 1-4) and STQ end to end (histogram included), without PNG decoding.
+Finally it writes the ground truth as STEP PNGs and times the metrics' per-frame work (PNG decoding and
+histogram, :class:`~mmpanoptic.evaluation.functional.WorkerPool`) with 1 and with ``--nproc`` processes.
+Example::
 
-    python tools/analysis_tools/benchmark_metrics.py --frames 100 --height 375 --width 1242 --things 40
+    python tools/analysis_tools/benchmark_metrics.py --frames 100 --height 375 --width 1242 --things 40 --nproc 4
 """
 import argparse
+import os.path as osp
+import tempfile
 import time
 
 import numpy as np
+from PIL import Image
 
-from mmpanoptic.evaluation.functional import (STQAccumulator, match_segments, prediction_lookup, segment_histogram,
-                                              vpq_stats)
+from mmpanoptic.evaluation.functional import (STQAccumulator, StepPanopticPNG, WorkerPool, match_segments,
+                                              prediction_histogram, prediction_lookup, segment_histogram,
+                                              usable_processes, vpq_stats)
 
 NUM_CLASSES = 19
 THINGS = (11, 13)
@@ -53,12 +59,31 @@ def generate(num_frames: int, height: int, width: int, num_things: int, seed: in
     return np.stack(gt), np.stack(pred)
 
 
+def time_worker_pool(gt: np.ndarray, pred: np.ndarray, nproc: int) -> float:
+    """Seconds to decode the ground-truth PNGs and build every histogram with a :class:`WorkerPool`."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for t, frame in enumerate(gt):
+            label, track = frame % 1000, frame // 1000
+            label = np.where(label == NUM_CLASSES, 255, label)
+            paths.append(osp.join(folder, f'{t:06d}.png'))
+            Image.fromarray(np.stack([label, track >> 8, track & 255], -1).astype(np.uint8)).save(paths[-1])
+        pool = WorkerPool(prediction_histogram, nproc)
+        results = [dict() for _ in paths]
+        start = time.perf_counter()
+        for result, path, frame in zip(results, paths, pred):
+            pool.submit(result, 'histogram', StepPanopticPNG(path, NUM_CLASSES, THINGS), frame, NUM_CLASSES, path)
+        pool.collect()
+        return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description='Benchmark the PQ / VPQ / STQ implementations.')
     parser.add_argument('--frames', type=int, default=100)
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=1242)
     parser.add_argument('--things', type=int, default=40, help='number of thing tracks')
+    parser.add_argument('--nproc', type=int, default=4, help='worker processes of the metrics (default 4)')
     args = parser.parse_args()
     gt, pred = generate(args.frames, args.height, args.width, args.things)
     gt_segments = np.mean([len(np.unique(frame)) for frame in gt[:10]])
@@ -89,6 +114,13 @@ def main():
     print(f'PQ  (end to end):         {n / (t_hist + t_pq):8.1f} frames/s  (matching alone {n / t_pq:.0f})')
     print(f'VPQ windows 1-4 (e2e):    {n / (t_hist + t_vpq):8.1f} frames/s  (windows alone {n / t_vpq:.0f})')
     print(f'STQ (end to end):         {n / (t_hist + t_stq):8.1f} frames/s  (accumulation alone {n / t_stq:.0f})')
+
+    t_one = time_worker_pool(gt, pred, 1)
+    t_many = time_worker_pool(gt, pred, args.nproc)
+    used = usable_processes(args.nproc)
+    print(f'metric per-frame work (PNG decode + histogram), 1 process:  {n / t_one:8.1f} frames/s')
+    print(f'metric per-frame work, nproc={args.nproc} ({used} usable):    {n / t_many:8.1f} frames/s  '
+          f'(x{t_one / t_many:.2f})')
 
 
 if __name__ == '__main__':

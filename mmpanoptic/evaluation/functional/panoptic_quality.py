@@ -8,7 +8,7 @@ dataset and the class mean is taken over classes with ``tp + fp + fn > 0`` (or, 
 all classes: the STEP scripts' convention).
 """
 import warnings
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 
@@ -165,21 +165,3 @@ def match_segments(histogram: SegmentHistogram, num_classes: int, crowd_rule: bo
     stats.fp += np.bincount(pred_label[false_positive], minlength=num_classes)
     return stats
 
-
-def pq_from_histograms(histograms, num_classes: int, crowd_rule: bool = True,
-                       stats: Optional[PanopticStats] = None) -> PanopticStats:
-    """Sum :func:`match_segments` over independent images.
-
-    Args:
-        histograms (Iterable[SegmentHistogram]): one per image.
-        num_classes (int): number of classes.
-        crowd_rule (bool): see :func:`match_segments`.
-        stats (PanopticStats, optional): accumulate into these stats.
-
-    Returns:
-        PanopticStats: the summed statistics.
-    """
-    total = PanopticStats(num_classes) if stats is None else stats
-    for histogram in histograms:
-        total += match_segments(histogram, num_classes, crowd_rule)
-    return total
