@@ -75,7 +75,8 @@ def test_mim_download_from_loopback(regular_install, loopback_server, tmp_path, 
     dest = tmp_path / 'dest'
     env = dict(os.environ, PYTHONPATH=str(regular_install), NO_PROXY='127.0.0.1', no_proxy='127.0.0.1')
     result = subprocess.run([python_exe, '-m', 'mim', 'download', 'mmpanoptic', '--config', model['Name'],
-                             '--dest', str(dest)], env=env, capture_output=True, text=True, timeout=300)
+                             '--dest', str(dest)], env=env, cwd=str(tmp_path), capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     downloaded = dest / filename
     assert downloaded.read_bytes() == (served / filename).read_bytes()
@@ -89,6 +90,7 @@ def test_mim_download_from_loopback(regular_install, loopback_server, tmp_path, 
 def test_mim_download_unknown_config_fails(regular_install, tmp_path, python_exe):
     env = dict(os.environ, PYTHONPATH=str(regular_install))
     result = subprocess.run([python_exe, '-m', 'mim', 'download', 'mmpanoptic', '--config', 'no_such_config',
-                             '--dest', str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+                             '--dest', str(tmp_path)], env=env, cwd=str(tmp_path), capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode != 0
     assert 'no_such_config' in result.stdout + result.stderr
