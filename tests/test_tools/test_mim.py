@@ -94,3 +94,32 @@ def test_mim_download_unknown_config_fails(regular_install, tmp_path, python_exe
                             text=True, timeout=300)
     assert result.returncode != 0
     assert 'no_such_config' in result.stdout + result.stderr
+
+
+def test_mim_train_with_shipped_config(regular_install, tmp_path, python_exe):
+    """`mim train mmpanoptic CONFIG` runs the packaged tools/train.py on a packaged config."""
+    from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
+    data_root = tmp_path / 'data'
+    generate_image_dataset(str(data_root), seed=5, num_train=4, num_val=2, size=(64, 64))
+    shipped = regular_install / 'mmpanoptic' / '.mim' / 'configs' / 'mask2former' / \
+        'mask2former_r18_synthetic-shapes.py'
+    config = tmp_path / 'mim_tiny.py'
+    config.write_text(f"""
+_base_ = ['{shipped}']
+data_root = '{data_root}/'
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/panoptic_val.json',
+                     seg_prefix=data_root + 'annotations/panoptic_val/')
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters=2, val_interval=100)
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+""")
+    env = dict(os.environ, PYTHONPATH=str(regular_install), OMP_NUM_THREADS='1')
+    result = subprocess.run([python_exe, '-m', 'mim', 'train', 'mmpanoptic', str(config), '--gpus', '0',
+                             '--work-dir', str(tmp_path / 'work')], env=env, cwd=str(tmp_path),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert (tmp_path / 'work' / 'iter_2.pth').is_file()
