@@ -14,6 +14,21 @@ from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_m
 from mmpanoptic.utils.dummy_inputs import dummy_data
 
 
+class TensorForward(torch.nn.Module):
+    """``model(inputs, data_samples, mode='tensor')`` as a module of the image batch alone.
+
+    The counter traces the forward with tensors only, so the data samples are bound here.
+    """
+
+    def __init__(self, model: torch.nn.Module, data_samples: list):
+        super().__init__()
+        self.model = model
+        self.data_samples = data_samples
+
+    def forward(self, inputs: torch.Tensor):
+        return self.model(inputs, self.data_samples, mode='tensor')
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Count the FLOPs of a model')
     parser.add_argument('config', help='config file path')
@@ -31,7 +46,7 @@ def main(argv=None):
     data = model.data_preprocessor(dummy_data(tuple(args.shape)), False)
     inputs, samples = data['inputs'], data['data_samples']
     with torch.no_grad():
-        info = get_model_complexity_info(model, inputs=(inputs, samples, 'tensor'), show_table=False,
+        info = get_model_complexity_info(TensorForward(model, samples), inputs=(inputs, ), show_table=False,
                                          show_arch=False)
     print(f'Config: {args.config}\nInput shape: {tuple(inputs.shape[-2:])}\n'
           f'FLOPs: {info["flops_str"]}\nParams: {info["params_str"]}')
