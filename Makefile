@@ -11,7 +11,7 @@ env:
 
 # The main job: synthetic data -> distributed training on 2 processes -> PQ on val -> prediction picture.
 demo: env
-	PATH="$(abspath $(VENV))/bin:$$PATH" bash tools/run_demo.sh
+	MMPANOPTIC_VENV=$(VENV) bash tools/run_demo.sh
 
 # The whole test suite, slow training tests included (what CI runs).
 test: env

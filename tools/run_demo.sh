@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The main job: set up the environment if needed, generate the synthetic shapes data, train the demo model
 # with 2 processes (tools/dist_train.sh), evaluate it (tools/test.py prints the PQ table) and save a picture
-# of predictions next to ground truth to work_dirs/<config name>/demo_prediction.png.
+# with rows of image | ground truth | prediction (tools/misc/show_panoptic_results.py) to
+# work_dirs/<config name>/demo_prediction.png.
 #
 # Usage: bash tools/run_demo.sh [CONFIG]
 #   CONFIG    default: configs/mask2former/mask2former_r18_synthetic-shapes.py
 # Environment:
-#   MMPANOPTIC_WHEELS  local wheel folder forwarded to tools/setup_env.sh when .venv is missing
+#   MMPANOPTIC_VENV    environment folder (default: .venv); created with tools/setup_env.sh when missing
+#   MMPANOPTIC_WHEELS  local wheel folder forwarded to tools/setup_env.sh
 #   NPROC              training processes (default: 2; CPU workers without CUDA, one per GPU with it)
 #   PORT               rendezvous port of the training processes (default: 29500)
 set -euo pipefail
@@ -27,15 +29,16 @@ if [ ! -f "$config" ]; then
   exit 2
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  stage "setting up the environment (.venv)"
+venv=$(realpath -m "${MMPANOPTIC_VENV:-.venv}")
+if [ ! -x "$venv/bin/python" ]; then
+  stage "setting up the environment ($venv)"
   if [ -n "${MMPANOPTIC_WHEELS:-}" ]; then
-    bash tools/setup_env.sh --wheels "$MMPANOPTIC_WHEELS"
+    bash tools/setup_env.sh --venv "$venv" --wheels "$MMPANOPTIC_WHEELS"
   else
-    bash tools/setup_env.sh
+    bash tools/setup_env.sh --venv "$venv"
   fi
 fi
-py=$root/.venv/bin/python
+py=$venv/bin/python
 
 stage "generating the synthetic shapes dataset in $data_dir"
 "$py" tools/dataset_converters/synthetic_shapes.py "$data_dir" --reuse --overwrite
@@ -45,12 +48,9 @@ PYTHON=$py bash tools/dist_train.sh "$config" "$nproc" --work-dir "$work_dir"
 checkpoint=$(cat "$work_dir/last_checkpoint")
 
 stage "evaluating $checkpoint"
-show_dir=demo_show
-"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work_dir" --show-dir "$show_dir"
+"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work_dir" --out "$work_dir/results.pkl"
 
-stage "saving the prediction picture"
-# the visualization hook writes to WORK_DIR/<timestamp of the test run>/SHOW_DIR
-shown=$(ls -dt "$work_dir"/*/"$show_dir" | head -n 1)
-"$py" tools/misc/image_grid.py "$shown" "$work_dir/demo_prediction.png" --num 8 --cols 2 --scale 3
+stage "drawing predictions next to ground truth"
+"$py" tools/misc/show_panoptic_results.py "$config" "$work_dir/results.pkl" "$work_dir/demo_prediction.png" --num 8
 
 stage "done in $((SECONDS - start)) s; picture: $work_dir/demo_prediction.png"

@@ -124,7 +124,7 @@ train_dataloader = dict(
 val_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_iters = 1200
+max_iters = 500
 embed_multi = dict(lr_mult=1.0, decay_mult=0.0)
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -135,7 +135,7 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 50, eta_min=1e-6, by_epoch=False, begin=50, end=max_iters)
+    dict(type='MultiStepLR', milestones=[int(0.8 * max_iters)], gamma=0.1, by_epoch=False, begin=0, end=max_iters)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
@@ -146,3 +146,4 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1, save_last=True))
 log_processor = dict(type='LogProcessor', window_size=25, by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+randomness = dict(seed=0)

@@ -27,14 +27,15 @@ model = dict(
     train_cfg=dict(num_points=256),
     test_cfg=dict(object_mask_thr=0.5))
 
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False, sampler=dict(type='InfiniteSampler', shuffle=True))
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
 
-max_iters = 600
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=300)
+max_iters = 2500
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=500)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

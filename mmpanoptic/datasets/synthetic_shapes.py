@@ -1,9 +1,10 @@
 """Generators of the built-in "synthetic shapes" panoptic datasets (image and video).
 
 Every picture shows flat-shaded *things* (ellipses, triangles, rectangles and crosses of random size,
-aspect, rotation and colour) over textured *stuff* (sky, grass, water) whose regions have irregular
-boundaries, plus, in some pictures, a small unlabelled clutter blob (void). Things overlap, touch each
-other and touch or cross the border; one picture often holds several instances of the same class.
+aspect, rotation and colour; the hue leans towards the class but neighbouring classes share hues) over
+textured *stuff* (sky, grass, water) whose regions have irregular boundaries, plus, in some pictures, a
+small unlabelled clutter blob (void). Things overlap, touch each other and touch or cross the border;
+one picture often holds several instances of the same class.
 In videos the camera pans over the stuff, things move and rotate, occlude each other by a fixed depth
 order, enter and leave the frame, and keep their track id for the whole sequence.
 
@@ -38,7 +39,7 @@ import math
 import os
 import os.path as osp
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -48,14 +49,16 @@ from panopticapi.utils import id2rgb
 from .synthetic_shapes_meta import CLASSES, PALETTE, STUFF_CLASSES, THING_CLASSES
 
 # Bump whenever the rendering changes, so that a stored generation.json no longer matches new requests.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GENERATION_FILE = 'generation.json'
 MIN_SIZE = 32
 MIN_THING_AREA = 12
+THING_HUE_SPREAD = 32
 SPLITS = ('train', 'val')
 VOID_LABEL = 255
-_OUTPUTS = SPLITS + ('annotations', 'images', 'panoptic_maps', GENERATION_FILE)
 SEGMENT_ID_DIVISOR = 1000
+
+_OUTPUTS = SPLITS + ('annotations', 'images', 'panoptic_maps', GENERATION_FILE)
 
 _NUM_THINGS = len(THING_CLASSES)
 _STUFF_BASE_COLOURS = {'sky': (135, 200, 235), 'grass': (70, 150, 60), 'water': (35, 70, 150)}
@@ -66,7 +69,9 @@ class _Thing:
     """One thing in picture coordinates (pixels; x to the right, y down).
 
     ``half_w``/``half_h`` are the half extents along the shape's own axes, ``angle`` its rotation in
-    radians, ``bar`` the relative bar thickness of a cross.
+    radians, ``apex`` the position of a triangle's apex along its base (-1 to 1), ``bar`` the relative
+    bar thickness of a cross, ``colour`` its RGB colour (3,) and ``shading`` the gain gradient (2,) of
+    the colour along the shape's axes.
     """
     label: int
     cx: float
@@ -84,8 +89,7 @@ class _Thing:
         return math.hypot(self.half_w, self.half_h)
 
     def moved(self, cx: float, cy: float, angle: float) -> '_Thing':
-        return _Thing(self.label, cx, cy, self.half_w, self.half_h, angle, self.apex, self.bar,
-                      self.colour, self.shading)
+        return replace(self, cx=cx, cy=cy, angle=angle)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -252,8 +256,16 @@ def _paint_stuff(rng: np.random.Generator, height: int,
 # Things
 # ---------------------------------------------------------------------------------------------------
 
-def _random_colour(rng: np.random.Generator) -> np.ndarray:
-    hsv = np.uint8([[[rng.integers(0, 180), rng.integers(140, 256), rng.integers(150, 256)]]])
+def _random_colour(rng: np.random.Generator, label: int) -> np.ndarray:
+    """A saturated RGB colour (3,) float32 whose hue leans towards the class of the thing.
+
+    Hues (OpenCV units, 0-180) are drawn around ``label * 180 / num_things`` with a spread of
+    :data:`THING_HUE_SPREAD`, wider than half the distance between class centres: colour is a cue, as
+    in real data, but neighbouring classes share hues, so the shape must decide.
+    """
+    centre = label * 180 / _NUM_THINGS
+    hue = int(round(centre + rng.uniform(-THING_HUE_SPREAD, THING_HUE_SPREAD))) % 180
+    hsv = np.uint8([[[hue, rng.integers(140, 256), rng.integers(150, 256)]]])
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
 
 
@@ -264,7 +276,7 @@ def _random_thing(rng: np.random.Generator, label: int, height: int, width: int)
     return _Thing(
         label=label, cx=0.0, cy=0.0, half_w=max(4.0, extent * aspect), half_h=max(4.0, extent / aspect),
         angle=rng.uniform(-math.pi, math.pi), apex=rng.uniform(-0.6, 0.6), bar=rng.uniform(0.3, 0.45),
-        colour=_random_colour(rng), shading=rng.uniform(-0.25, 0.25, 2).astype(np.float32))
+        colour=_random_colour(rng, label), shading=rng.uniform(-0.25, 0.25, 2).astype(np.float32))
 
 
 def _local_coordinates(thing: _Thing, rows: np.ndarray, cols: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -413,8 +425,8 @@ def coco_categories() -> List[dict]:
 
 def generate_image_dataset(out_dir: str,
                            seed: int = 0,
-                           num_train: int = 400,
-                           num_val: int = 50,
+                           num_train: int = 1000,
+                           num_val: int = 100,
                            size: Sequence[int] = (64, 64),
                            overwrite: bool = False) -> Dict[str, int]:
     """Write the synthetic shapes image panoptic dataset in COCO panoptic layout (see module doc).

@@ -50,7 +50,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 val_evaluator = dict(
-    type='CocoPanopticMetric',
+    type='PanopticQualityMetric',
     ann_file=data_root + 'annotations/panoptic_val.json',
     seg_prefix=data_root + 'annotations/panoptic_val/',
     backend_args=backend_args)

@@ -114,7 +114,7 @@ class KernelIterHead(BaseModule):
         size = [s * self.mask_upsample_stride for s in mask_logits.shape[-2:]]
         return F.interpolate(mask_logits, size=size, mode='bilinear', align_corners=False)
 
-    def forward(self, feats: Tensor, kernels: Tensor, mask_logits: Tensor) -> List[Prediction]:
+    def forward(self, feats: Tensor, kernels: Tensor, mask_logits: Tensor) -> List[Tuple[Tensor, Tensor, Tensor]]:
         """Run all stages.
 
         Args:
@@ -123,18 +123,18 @@ class KernelIterHead(BaseModule):
             mask_logits (Tensor): initial mask logits (B, N, H, W).
 
         Returns:
-            list[tuple[Tensor, Tensor]]: per stage, class logits (B, N, num_classes) and mask logits
-            (B, N, H, W), not upsampled.
+            list[tuple[Tensor, Tensor, Tensor]]: per stage, the output kernels (B, N, C) (Video K-Net's
+            memory), class logits (B, N, num_classes) and mask logits (B, N, H, W), not upsampled.
         """
         outputs = []
         for stage in self.stages:
             kernels, cls_score, mask_logits = stage(feats, kernels, mask_logits)
-            outputs.append((cls_score, mask_logits))
+            outputs.append((kernels, cls_score, mask_logits))
         return outputs
 
     def predict(self, feats: Tensor, kernels: Tensor, mask_logits: Tensor) -> Tuple[Tensor, Tensor]:
         """Class logits (B, N, C) and mask logits of the last stage (upsampled if ``upsample_test_masks``)."""
-        cls_score, mask_logits = self(feats, kernels, mask_logits)[-1]
+        _, cls_score, mask_logits = self(feats, kernels, mask_logits)[-1]
         return cls_score, self.upsample(mask_logits) if self.upsample_test_masks else mask_logits
 
     def get_targets(self,
@@ -230,7 +230,7 @@ class KernelIterHead(BaseModule):
         """
         losses = dict()
         previous = (init_set[0], self.upsample(init_set[1]))
-        for s, (cls_score, mask_logits) in enumerate(self(feats, kernels, init_set[1])):
+        for s, (_, cls_score, mask_logits) in enumerate(self(feats, kernels, init_set[1])):
             current = (cls_score, self.upsample(mask_logits))
             assign_set = previous if self.assign_on == 'previous' else current
             targets = self.get_targets(assign_set, gt_instances, bound_masks)

@@ -22,7 +22,11 @@ class KernelHungarianAssigner(HungarianAssigner):
     """
 
     def __init__(self, match_costs, nan_cost: float = 100.):
-        super().__init__(match_costs)
+        match_costs = match_costs if isinstance(match_costs, list) else [match_costs]
+        if not match_costs:
+            raise ValueError('match_costs must not be empty')
+        # mmpanoptic's registry: it resolves mmpanoptic's costs and, through its parent, mmdet's.
+        self.match_costs = [TASK_UTILS.build(cost) for cost in match_costs]
         self.nan_cost = nan_cost
 
     def assign(self, pred_instances: InstanceData, gt_instances: InstanceData, img_meta=None,

@@ -118,3 +118,28 @@ def convert_official_state_dict(state_dict: dict, prefix: str, family: str, num_
     local = {k: state_dict.pop(full) for k, full in own.items()}
     converted = convert_knet(local) if family == 'knet' else convert_rtknet(local, num_stuff_classes)
     state_dict.update({prefix + k: v for k, v in converted.items()})
+
+
+def convert_official_checkpoint(checkpoint: dict, family: str, num_stuff_classes: int) -> Dict[str, torch.Tensor]:
+    """Convert a loaded official checkpoint of ``family`` to a mmpanoptic state dict.
+
+    Args:
+        checkpoint (dict): the loaded file: mmdet 2.x (``state_dict`` entry), detectron2 (``model``
+            entry) or a plain state dict.
+        family (str): ``'knet'`` or ``'rtknet'``.
+        num_stuff_classes (int): stuff classes (RT-K-Net class reordering).
+
+    Returns:
+        dict: the converted state dict.
+
+    Raises:
+        ValueError: if the checkpoint holds no K-Net/RT-K-Net weights or those of the other family.
+    """
+    state_dict = checkpoint.get('state_dict', checkpoint.get('model', checkpoint))
+    found = detect_family(state_dict)
+    if found is None:
+        raise ValueError('the checkpoint holds neither K-Net nor RT-K-Net weights (no rpn_head./roi_head./'
+                         'sem_seg_head. keys)')
+    converted = dict(state_dict)
+    convert_official_state_dict(converted, '', family, num_stuff_classes)
+    return converted

@@ -81,24 +81,22 @@ def merge_panoptic_parallel(mask_probs: Tensor,
                             mask_thr: float = 0.5) -> Tensor:
     """The same merge without a loop over queries (RT-K-Net's parallel post-processing).
 
-    One-hot masks of the argmax ids give all visible areas at once; the overlap filter keeps queries; each
-    kept query carries the code ``label + instance_id * INSTANCE_OFFSET + 1`` and the panoptic map is one
-    weighted sum of the one-hot masks minus one (pixels of no kept query give -1 and become void). Arguments
-    and result as in :func:`merge_panoptic_iterative`; things are numbered by query index.
+    RT-K-Net one-hot encodes the argmax ids, takes the visible areas as sums of the one-hot masks, filters
+    by overlap and writes the map as one weighted sum of the one-hot masks with the codes
+    ``label + instance_id * INSTANCE_OFFSET``. The same quantities are computed here without materialising
+    the (N, H, W) one-hot tensor: the areas are a ``bincount`` of the ids and the weighted sum of one-hot
+    masks is a lookup of each pixel's code (void for queries that are not kept). Arguments and result as in
+    :func:`merge_panoptic_iterative`; things are numbered by query index.
     """
     _check_inputs(mask_probs, scores, labels, eligible)
     num_queries = mask_probs.shape[0]
     if num_queries == 0:
         return torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
-    ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0, keepdim=True)
-    one_hot = torch.zeros_like(mask_probs, dtype=torch.bool).scatter_(0, ids, True)
-    mask_area = one_hot.sum(dim=(1, 2))
-    original_area = (mask_probs >= mask_thr).sum(dim=(1, 2))
+    ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
+    mask_area = torch.bincount(ids.flatten(), minlength=num_queries)
+    original_area = (mask_probs >= mask_thr).flatten(1).sum(1)
     keep = eligible & (mask_area > 0) & (original_area > 0) & (mask_area >= overlap_thr * original_area)
     is_thing = keep & (labels < num_things)
     instance_ids = torch.cumsum(is_thing.long(), 0) * is_thing.long()
-    codes = (labels.long() + instance_ids * INSTANCE_OFFSET + 1) * keep.long()
-    # The weighted sum is exact in fp32 while codes stay below 2**24; larger codes are summed in fp64.
-    dtype = torch.float32 if int(codes.max()) < 2**24 else torch.float64
-    panoptic = torch.einsum('q,qhw->hw', codes.to(dtype), one_hot.to(dtype)).round().long() - 1
-    return panoptic.masked_fill_(panoptic < 0, num_classes)
+    codes = torch.where(keep, labels.long() + instance_ids * INSTANCE_OFFSET, num_classes)
+    return codes[ids]

@@ -45,6 +45,8 @@ def test_stage_assignment_scheme(assign_on):
         outputs = head(feats, kernels, masks)
     assert sorted(losses) == sorted(f's{s}_loss_{n}' for s in range(3) for n in ('cls', 'mask', 'dice', 'rank'))
     assert len(seen) == 3
+    assert [k.shape for k, _, _ in outputs] == [(1, 6, C)] * 3
+    outputs = [(cls, masks) for _, cls, masks in outputs]
     upsampled = [head.upsample(m) for _, m in outputs]
     if assign_on == 'previous':  # K-Net: stage s matched on stage s-1 (the initial masks, no class, for s=0)
         expected = [(head.upsample(masks), None)] + [(upsampled[s], outputs[s][0]) for s in range(2)]

@@ -110,8 +110,10 @@ def official_state_dict(model):
                    lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.shortcut.', k)
         k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.downsample\.1\.',
                    lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.shortcut.norm.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.conv(\d)\.', lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.bn(\d)\.', lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.norm.', k)
+        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.conv(\d)\.',
+                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.', k)
+        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.bn(\d)\.',
+                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.norm.', k)
         k = re.sub(r'^neck\.deform_conv(\d)\.dcn\.conv_offset\.', r'yoso_neck.deconv.deform_conv\1.dcn_offset.', k)
         k = re.sub(r'^neck\.loc_conv\.', 'yoso_neck.loc_conv.', k)
         k = re.sub(r'^neck\.', 'yoso_neck.deconv.', k)
@@ -170,3 +172,27 @@ def test_checkpoint_of_another_family_is_refused():
         model.load_state_dict(other, strict=False)
     backbone_only = {k: v for k, v in model.state_dict().items() if k.startswith('backbone.')}
     model.load_state_dict(backbone_only, strict=False)
+
+
+@pytest.mark.parametrize('name, num_classes, queries, temperature, mask_thr, fcs, test_scale', [
+    ('yoso_r50_4xb4-368k_coco-panoptic', 133, 100, 0.05, 0.7, 1, (1333, 800)),
+    ('yoso_r50_4xb4-368k_coco-panoptic_test-512x800', 133, 100, 0.05, 0.7, 1, (800, 512)),
+    ('yoso_r50_4xb4-180k_cityscapes-panoptic', 19, 100, 0.05, 0.8, 3, (2048, 1024)),
+    ('yoso_r50_4xb4-180k_cityscapes-panoptic_test-512x1024', 19, 100, 0.05, 0.8, 3, (1024, 512)),
+    ('yoso_r50_4xb4-160k_ade20k-panoptic', 150, 100, 0.5, 0.2, 1, (2560, 640)),
+    ('yoso_r50_4xb4-300k_mapillary-panoptic', 65, 150, 0.1, 0.0, 3, (2048, 2048)),
+])
+def test_dataset_configs_follow_official_settings(name, num_classes, queries, temperature, mask_thr, fcs,
+                                                  test_scale):
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'yoso', f'{name}.py'))
+    head = cfg.model.panoptic_head
+    assert head.num_things_classes + head.num_stuff_classes == num_classes
+    assert (cfg.model.panoptic_fusion_head.num_things_classes == head.num_things_classes)
+    assert head.num_queries == queries and head.temperature == temperature
+    assert head.layer_cfg.num_cls_fcs == head.layer_cfg.num_mask_fcs == fcs
+    assert cfg.model.test_cfg.object_mask_thr == mask_thr and cfg.model.test_cfg.iou_thr == 0.8
+    assert cfg.optim_wrapper.clip_grad.max_norm == 0.01 and cfg.optim_wrapper.optimizer.lr == 1e-4
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
+    assert cfg.train_dataloader.batch_size * 4 == 16
+    resize = [t for t in cfg.test_dataloader.dataset.pipeline if t.type == 'Resize']
+    assert tuple(resize[0].scale) == test_scale

@@ -1,0 +1,137 @@
+"""Draw image panoptic predictions next to their ground truth, one row per image, into one picture.
+
+Rows are ``image | ground truth | prediction``, enlarged by ``--scale`` (nearest neighbour) so that small
+pictures stay readable. Predictions come from ``tools/test.py CONFIG CKPT --out RESULTS.pkl``; the ground
+truth is read through the config's test dataset.
+
+Example::
+
+    python tools/test.py CONFIG CKPT --out work_dirs/NAME/results.pkl
+    python tools/misc/show_panoptic_results.py CONFIG work_dirs/NAME/results.pkl work_dirs/NAME/predictions.png
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Tuple
+
+import cv2
+import mmcv
+import numpy as np
+from mmdet.evaluation.functional import INSTANCE_OFFSET
+from mmengine.config import DictAction
+from mmengine.fileio import load
+from panopticapi.utils import rgb2id
+
+from mmpanoptic.registry import DATASETS
+from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
+from mmpanoptic.visualization import draw_panoptic_gt
+
+VOID = 255
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Draw panoptic predictions next to their ground truth')
+    parser.add_argument('config', help='config whose test dataset holds the ground truth')
+    parser.add_argument('results', help='predictions dumped by tools/test.py --out (.pkl)')
+    parser.add_argument('out', help='output picture')
+    parser.add_argument('--num', type=int, default=8, help='number of images, in result order (default: 8)')
+    parser.add_argument('--scale', type=int, default=4, help='enlargement factor (default: 4)')
+    parser.add_argument('--no-captions', action='store_true', help='no class/id captions on things')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, k=v')
+    args = parser.parse_args(argv)
+    for name in ('num', 'scale'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name} must be at least 1')
+    return args
+
+
+def ground_truth(data_info: dict) -> Tuple[np.ndarray, np.ndarray, List[int], List[int]]:
+    """Semantic map (H, W) with VOID, thing masks (N, H, W), labels and instance numbers (1..N, in
+    ``segments_info`` order) of one image."""
+    path = data_info['seg_map_path']
+    png = mmcv.imread(path, flag='color', channel_order='rgb')
+    if png is None:
+        raise FileNotFoundError(f'cannot read the panoptic PNG {path}')
+    ids = rgb2id(png)
+    semantic = np.full(ids.shape, VOID, np.int64)
+    masks, labels, instance_ids = [], [], []
+    for segment in data_info['segments_info']:
+        region = ids == segment['id']
+        semantic[region] = segment['category']
+        if segment['is_thing']:
+            masks.append(region)
+            labels.append(segment['category'])
+            instance_ids.append(len(instance_ids) + 1)
+    return semantic, np.asarray(masks, bool).reshape(-1, *ids.shape), labels, instance_ids
+
+
+def prediction(panoptic: np.ndarray, num_classes: int,
+               num_things: int) -> Tuple[np.ndarray, np.ndarray, List[int], List[int]]:
+    """The same as :func:`ground_truth` from a ``label + instance * INSTANCE_OFFSET`` map (H, W)."""
+    labels_map = panoptic % INSTANCE_OFFSET
+    semantic = np.where(labels_map == num_classes, VOID, labels_map)
+    masks, labels, instance_ids = [], [], []
+    for value in np.unique(panoptic):
+        label = int(value % INSTANCE_OFFSET)
+        if label < num_things:
+            masks.append(panoptic == value)
+            labels.append(label)
+            instance_ids.append(int(value // INSTANCE_OFFSET))
+    return semantic, np.asarray(masks, bool).reshape(-1, *panoptic.shape), labels, instance_ids
+
+
+def enlarge(array: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement of the last two axes (or of H, W of an (H, W, 3) picture)."""
+    if array.ndim == 3 and array.shape[-1] == 3:
+        return array.repeat(scale, 0).repeat(scale, 1)
+    return array.repeat(scale, -2).repeat(scale, -1)
+
+
+def draw_row(result: dict, data_info: dict, meta: dict, scale: int, captions: bool) -> np.ndarray:
+    image = mmcv.imread(result['img_path'], channel_order='rgb')
+    if image is None:
+        raise FileNotFoundError(f'cannot read the image {result["img_path"]}')
+    panoptic = np.asarray(result['pred_panoptic_seg']['sem_seg'])[0]
+    if panoptic.shape != image.shape[:2]:
+        raise ValueError(f'{result["img_path"]}: prediction is {panoptic.shape}, image is {image.shape[:2]}')
+    num_things = len(meta['thing_classes'])
+    image = enlarge(image, scale)
+    drawings = [image]
+    for semantic, masks, labels, ids in (ground_truth(data_info),
+                                         prediction(panoptic, len(meta['classes']), num_things)):
+        drawings.append(
+            draw_panoptic_gt(image, enlarge(semantic, scale), enlarge(masks, scale), labels, ids, meta['classes'],
+                             meta['palette'], captions=captions))
+    gap = np.full((image.shape[0], 4, 3), 255, np.uint8)
+    return np.concatenate([drawings[0], gap, drawings[1], gap, drawings[2]], axis=1)
+
+
+@main_with_clear_errors
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = load_config(args.config, args.cfg_options)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    by_path = {dataset.get_data_info(i)['img_path']: dataset.get_data_info(i) for i in range(len(dataset))}
+    results = load(args.results)
+    rows = []
+    for result in results[:args.num]:
+        if result['img_path'] not in by_path:
+            raise KeyError(f'{args.results}: image {result["img_path"]} is not in the test dataset of {args.config}')
+        rows.append(draw_row(result, by_path[result['img_path']], dataset.metainfo, args.scale,
+                             not args.no_captions))
+    if not rows:
+        raise ValueError(f'{args.results} holds no predictions')
+    width = max(row.shape[1] for row in rows)
+    rows = [np.pad(row, ((0, 4), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
+    picture = np.concatenate(rows, axis=0)[:-4]
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    if not cv2.imwrite(args.out, picture[..., ::-1]):
+        raise OSError(f'cannot write {args.out}')
+    print(f'{len(rows)} images (image | ground truth | prediction) drawn into {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
