@@ -6,7 +6,9 @@
   BN): the whole ``test_step`` (preprocessing, network, post-processing) timed by ``benchmark.py``'s
   :func:`benchmark` for every shape and precision (fp32; bf16 autocast on CPU; fp16 autocast on CUDA).
 * Post-processing: :func:`merge_panoptic_iterative` vs :func:`merge_panoptic_parallel` on ``--kernels``
-  random masks of each shape (scores uniform, masks ``sigmoid(3 * N(0, 1))``).
+  random masks of each shape, made like a trained model's: a random partition of the stride-8 grid into
+  ``--kernels`` cells (nearest random seed), logits +4 inside a kernel's cell and -4 outside plus N(0, 1)
+  noise, upsampled bilinearly, sigmoid; scores uniform, labels uniform over the Cityscapes classes.
 
 Prints a Markdown table (the one in ``configs/rtknet/README.md``) and writes JSON with ``--out``.
 """
@@ -18,6 +20,7 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import revert_sync_batchnorm
 
 from mmpanoptic.models.utils import merge_panoptic_iterative, merge_panoptic_parallel
@@ -41,7 +44,13 @@ def _model_benchmark():
 def benchmark_merge(num_kernels, shape, device, warmup, iters, num_things=8, num_classes=19, seed=0):
     """Median latency (ms) of both merges on random inputs; also checks they agree on the partition."""
     gen = torch.Generator().manual_seed(seed)
-    masks = (torch.randn((num_kernels, *shape), generator=gen) * 3).sigmoid().to(device)
+    h, w = shape[0] // 8, shape[1] // 8
+    seeds = torch.rand((num_kernels, 2), generator=gen) * torch.tensor([h, w])
+    grid = torch.stack(torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij'), -1).float()
+    cells = torch.cdist(grid.view(-1, 2), seeds).argmin(1).view(h, w)
+    inside = cells[None] == torch.arange(num_kernels).view(-1, 1, 1)
+    logits = torch.where(inside, 4.0, -4.0) + torch.randn((num_kernels, h, w), generator=gen)
+    masks = F.interpolate(logits[None], shape, mode='bilinear', align_corners=False)[0].sigmoid().to(device)
     scores = torch.rand(num_kernels, generator=gen).to(device)
     labels = torch.randint(0, num_classes, (num_kernels, ), generator=gen).to(device)
     eligible = torch.ones(num_kernels, dtype=torch.bool, device=device)
@@ -60,7 +69,8 @@ def benchmark_merge(num_kernels, shape, device, warmup, iters, num_things=8, num
                 times.append((time.perf_counter() - start) * 1000)
         result[name] = statistics.median(times)
     same_labels = torch.equal(outputs['iterative'] % 1000, outputs['parallel'] % 1000)
-    return dict(result, kernels=num_kernels, shape=list(shape), same_labels=same_labels)
+    num_segments = len(outputs['parallel'].unique())
+    return dict(result, kernels=num_kernels, shape=list(shape), same_labels=same_labels, segments=num_segments)
 
 
 def parse_args(argv=None):
