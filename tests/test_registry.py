@@ -27,7 +27,9 @@ def test_mmdet_types_resolve_unprefixed_and_prefixed():
     assert MODELS.get('ResNet') is ResNet, 'names in mmdet and mmseg resolve to mmdet first'
     from mmdet.datasets import CocoPanopticDataset
     from mmdet.datasets.transforms import PackDetInputs
-    assert DATASETS.get('CocoPanopticDataset') is CocoPanopticDataset
+    assert issubclass(DATASETS.get('CocoPanopticDataset'), CocoPanopticDataset), \
+        'mmpanoptic overrides the name with a subclass (explicit category-id map); mmdet. prefix gets the original'
+    assert DATASETS.get('mmdet.CocoPanopticDataset') is CocoPanopticDataset
     assert TRANSFORMS.get('PackDetInputs') is PackDetInputs
 
 

@@ -1,7 +1,9 @@
 # YOSO with a narrow ResNet-18 (16 base channels, trained from scratch) on the synthetic shapes dataset
-# (64x64 pictures, 4 things + 3 stuff). Trains on 2 CPU cores in minutes:
+# (64x64 pictures, 4 things + 3 stuff). Trains on CPU in about 10 minutes (4000 iterations, one torch thread:
+# OMP_NUM_THREADS=1 is much faster than two threads for this small model on shared cores):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
-#   python tools/train.py configs/yoso/yoso_r18-tiny_synthetic-shapes.py
+#   OMP_NUM_THREADS=1 python tools/train.py configs/yoso/yoso_r18-tiny_synthetic-shapes.py
+# Val PQ 54.0 (things 27.9, stuff 88.7) with the default generator output (1000 train / 100 val pictures).
 _base_ = [
     '../_base_/models/yoso_r50.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
     '../_base_/default_runtime.py'
@@ -34,8 +36,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
 
-max_iters = 2500
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=500)
+max_iters = 4000
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

@@ -72,6 +72,7 @@ class PanopticQualityMetric(CocoPanopticMetric):
                  prefix: Optional[str] = None,
                  img_suffix: str = '.jpg',
                  seg_suffix: str = '.png') -> None:
+        self.tmp_dir = None  # read by CocoPanopticMetric.__del__, also when the check below fails
         if format_only and outfile_prefix is None:
             raise ValueError('PanopticQualityMetric: format_only=True needs outfile_prefix (where the '
                              'submission files are written).')

@@ -15,8 +15,6 @@ import torch
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 from torch import Tensor
 
-_AREA_CHUNK = 4
-
 
 def _check_inputs(mask_probs: Tensor, scores: Tensor, labels: Tensor, eligible: Tensor) -> None:
     num = mask_probs.shape[0]
@@ -96,10 +94,9 @@ def merge_panoptic_parallel(mask_probs: Tensor,
         return torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
     ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
     mask_area = torch.bincount(ids.flatten(), minlength=num_queries)
-    # Areas of a few masks at a time: the thresholded temporaries stay small (several times faster on CPU
-    # than one (N, H, W) boolean tensor at 100 x 1024 x 2048).
-    original_area = torch.cat([
-        torch.count_nonzero(chunk >= mask_thr, dim=(1, 2)) for chunk in mask_probs.split(_AREA_CHUNK)])
+    # One full reduction per mask (no host synchronisation): on CPU several times faster than reducing a
+    # (N, H, W) boolean tensor along its last dimensions.
+    original_area = torch.stack([(probs >= mask_thr).sum() for probs in mask_probs])
     keep = eligible & (mask_area > 0) & (original_area > 0) & (mask_area >= overlap_thr * original_area)
     is_thing = keep & (labels < num_things)
     instance_ids = torch.cumsum(is_thing.long(), 0) * is_thing.long()
