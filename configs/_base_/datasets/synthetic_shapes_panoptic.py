@@ -23,7 +23,9 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=1,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # Infinite: the synthetic schedules are iteration-based, and mmengine's IterBasedTrainLoop sleeps 2 s at
+    # every epoch end of a finite sampler (100 sleeps in a 200-iteration run over 16 pictures).
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,

@@ -62,7 +62,8 @@ class VideoPanopticMetric(BaseVideoMetric):
         stq_drop_void_predictions (bool): Video K-Net's KITTI-STEP STQ variant (ground-truth void pixels
             removed from predicted tracks). Defaults to False (deeplab2 reference).
         nproc (int): worker processes per rank for the per-frame work (capped by the CPUs per rank); 1
-            computes in the calling process. Results do not depend on it. Defaults to 32.
+            computes in the calling process. Results do not depend on it. Defaults to 1 (see
+            PanopticQualityMetric).
         backend_args (dict, optional): file backend of the ground-truth PNGs.
         collect_device (str): ``'cpu'``.
         prefix (str, optional): metric name prefix. Defaults to ``'video_panoptic'``.
@@ -78,7 +79,7 @@ class VideoPanopticMetric(BaseVideoMetric):
                  thing_classes: Optional[Sequence[Union[str, int]]] = None,
                  ann_file: Optional[str] = None,
                  stq_drop_void_predictions: bool = False,
-                 nproc: int = 32,
+                 nproc: int = 1,
                  backend_args: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:

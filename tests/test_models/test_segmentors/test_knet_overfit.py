@@ -39,6 +39,8 @@ def _overfit(config, tmp_path, iters, lr):
     cfg.train_dataloader.dataset.update(train_set)
     cfg.val_dataloader.dataset.update(train_set)
     cfg.val_dataloader.dataset.pipeline = cfg.test_dataloader.dataset.pipeline
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        loader.update(num_workers=0, persistent_workers=False)  # no worker processes for 16 tiny pictures
     cfg.test_dataloader = cfg.val_dataloader
     cfg.val_evaluator = dict(
         type='PanopticQualityMetric',

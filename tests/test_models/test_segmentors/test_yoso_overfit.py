@@ -29,6 +29,8 @@ def test_yoso_overfits_synthetic_shapes(tmp_path):
                            data_prefix=dict(img='train/', seg='annotations/panoptic_train/'))
         cfg.train_dataloader.dataset.data_root = data_root
         cfg.val_dataloader.dataset.update(data_root=data_root, **train_split)
+        for loader in (cfg.train_dataloader, cfg.val_dataloader):
+            loader.update(num_workers=0, persistent_workers=False)  # no worker processes for tiny data
         cfg.test_dataloader = cfg.val_dataloader
         cfg.val_evaluator.update(ann_file=data_root + 'annotations/panoptic_train.json',
                                  seg_prefix=data_root + 'annotations/panoptic_train/')
