@@ -6,7 +6,7 @@ import sys
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ['tools', 'configs', 'demo', 'model-index.yml']
+MIM_FILES = ['tools', 'configs', 'model-index.yml']
 
 
 def get_version() -> str:
@@ -62,7 +62,7 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         python_requires='>=3.8',
-        packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects', 'demo')),
+        packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
         include_package_data=True,
         package_data={'mmpanoptic': ['.mim/**/*', '.mim/*']},
         install_requires=parse_requirements('runtime.txt'),

@@ -41,6 +41,13 @@ def test_metafile_entries(index, repo_root):
             assert result['Task'] and result['Dataset'] and result['Metrics'], f'{metafile}: {model["Name"]}'
 
 
+def test_every_config_has_a_metafile_entry(index, repo_root):
+    listed = {model['Config'] for _, model in _models(repo_root, index)}
+    configs = {osp.relpath(p, repo_root) for p in glob.glob(osp.join(repo_root, 'configs/*/*.py'))
+               if '_base_' not in p}
+    assert sorted(configs - listed) == []
+
+
 def test_every_config_loads(repo_root):
     configs = [p for p in glob.glob(osp.join(repo_root, 'configs/**/*.py'), recursive=True) if '_base_' not in p]
     for path in configs:
