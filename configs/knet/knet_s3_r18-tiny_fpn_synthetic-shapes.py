@@ -1,8 +1,10 @@
 # K-Net (3 stages) with a narrow ResNet-18 (16 base channels, from scratch) on the synthetic shapes data
 # (64x64 pictures upsampled to 128x128, so that the shapes cover a few pixels at stride 8; 4 things +
-# 3 stuff). Trains on 2 CPU cores in minutes:
+# 3 stuff). Trains in about 6 minutes on one CPU core (2500 iterations of 8 pictures, 0.13 s each):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
-#   python tools/train.py configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py
+#   OMP_NUM_THREADS=1 python tools/train.py configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py
+# Val PQ 67.1 (things 49.9, stuff 90.0) with the default generator output (1000 train / 100 val pictures);
+# tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
     '../_base_/models/knet_s3_r50_fpn_panoptic.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
     '../_base_/default_runtime.py'
@@ -54,7 +56,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
 
-max_iters = 1500
+max_iters = 2500
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -1,18 +1,27 @@
 # RT-K-Net with a narrow RTFormer (16 base channels, from scratch) on the synthetic shapes data (64x64
-# pictures upsampled to 128x128, 4 things + 3 stuff): 20 merged kernels, 3 update stages (4 in the full
-# model), auxiliary semantic head, instance discrimination loss, instance-aware crop. Trains on 2 CPU cores in
-# minutes:
+# pictures upsampled to 256x256, 4 things + 3 stuff): 20 merged kernels, 3 update stages (4 in the full
+# model), auxiliary semantic head, instance discrimination loss, instance-aware crop. Trains on one CPU core
+# in about 8 minutes (2000 iterations of 8 crops, 0.2 s each):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
-#   python tools/train.py configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py
+#   OMP_NUM_THREADS=1 python tools/train.py configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py
+# Val PQ 66.3 (things 47.2, stuff 91.9) with the default generator output (1000 train / 100 val pictures);
+# tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
+#
+# Two departures from the Cityscapes recipe, both measured on the val split:
+# * 256x256 input: the feature map is at stride 8, and at 128x128 (16x16 masks) PQ stayed at 54.
+# * GroupNorm instead of BN. With BN, some val pictures came out entirely void: the low-resolution branch is
+#   only 4x4 here, channels that were always 0 after a ReLU in training have a running variance of about 0,
+#   and a test picture that activates them gets features 40x larger than usual. GroupNorm keeps no running
+#   statistics. At 256x256, PQ after 1000 iterations: BN 45.0, GroupNorm 58.1.
 _base_ = [
     '../_base_/models/rtknet_rtformer-b.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
     '../_base_/default_runtime.py'
 ]
-image_size = (128, 128)
+image_size = (256, 256)
 num_things_classes = 4
 num_stuff_classes = 3
 channels = 64
-norm_cfg = dict(type='BN', requires_grad=True)
+norm_cfg = dict(type='GN', num_groups=8, requires_grad=True)
 model = dict(
     backbone=dict(base_channels=16, drop_path_rate=0.0, cross_size=4, norm_cfg=norm_cfg),
     neck=dict(in_channels=(32, 128), dappm_channels=32, head_channels=channels, out_channels=channels,
@@ -36,7 +45,7 @@ train_pipeline = [
     dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=image_size, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='InstanceAwareRandomCrop', crop_size=(112, 112)),
+    dict(type='InstanceAwareRandomCrop', crop_size=(224, 224)),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
@@ -52,7 +61,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
 
-max_iters = 1500
+max_iters = 2000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

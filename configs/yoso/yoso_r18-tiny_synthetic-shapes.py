@@ -1,23 +1,26 @@
-# YOSO with a narrow ResNet-18 (16 base channels, trained from scratch) on the synthetic shapes dataset
-# (64x64 pictures, 4 things + 3 stuff). Trains on CPU in about 10 minutes (4000 iterations, one torch thread:
-# OMP_NUM_THREADS=1 is much faster than two threads for this small model on shared cores):
+# YOSO with a narrow ResNet-18 (32 base channels, trained from scratch) on the synthetic shapes dataset
+# (64x64 pictures upsampled to 128x128, 4 things + 3 stuff). Trains in about 12 minutes on one CPU core
+# (3000 iterations of 8 pictures; one torch thread is much faster than two for this small model on shared
+# cores):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
 #   OMP_NUM_THREADS=1 python tools/train.py configs/yoso/yoso_r18-tiny_synthetic-shapes.py
-# Val PQ 54.0 (things 27.9, stuff 88.7) with the default generator output (1000 train / 100 val pictures).
+# Val PQ 62.4 (things 37.8, stuff 95.2) with the default generator output (1000 train / 100 val pictures);
+# tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
     '../_base_/models/yoso_r50.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
     '../_base_/default_runtime.py'
 ]
 num_things_classes = 4
 num_stuff_classes = 3
+image_size = (128, 128)
 model = dict(
     backbone=dict(
         depth=18,
-        base_channels=16,
+        base_channels=32,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
         init_cfg=None),
-    neck=dict(in_channels=[16, 32, 64, 128], agg_channels=32, out_channels=64, norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=[32, 64, 128, 256], agg_channels=32, out_channels=64, norm_cfg=dict(type='BN')),
     panoptic_head=dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes,
@@ -26,18 +29,36 @@ model = dict(
         temperature=0.1,
         layer_cfg=dict(num_heads=4, feedforward_channels=256)),
     panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
-    train_cfg=dict(num_points=256),
+    train_cfg=dict(num_points=1024),
     test_cfg=dict(object_mask_thr=0.5))
 
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=image_size, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=image_size, keep_ratio=True),
+    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                                          'scale_factor'))
+]
 train_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False, sampler=dict(type='InfiniteSampler', shuffle=True))
-val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
 
-max_iters = 4000
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1000)
+max_iters = 3000
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
