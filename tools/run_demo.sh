@@ -5,7 +5,7 @@
 # work_dirs/<config name>/demo_prediction.png.
 #
 # Usage: bash tools/run_demo.sh [CONFIG]
-#   CONFIG    default: configs/mask2former/mask2former_r18_synthetic-shapes.py
+#   CONFIG    default: configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py
 # Environment:
 #   MMPANOPTIC_VENV    environment folder (default: .venv); created with tools/setup_env.sh when missing
 #   MMPANOPTIC_WHEELS  local wheel folder forwarded to tools/setup_env.sh
@@ -15,7 +15,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-config=${1:-configs/mask2former/mask2former_r18_synthetic-shapes.py}
+config=${1:-configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py}
 nproc=${NPROC:-2}
 name=$(basename "$config" .py)
 work_dir=work_dirs/$name

@@ -1,6 +1,6 @@
 # Mask2Former (mmdet) with a narrow ResNet-18, trained from scratch on the built-in synthetic shapes data.
-# It is the placeholder model of the demo job (tools/run_demo.sh): small enough to train on 2 CPU cores in
-# minutes. All sizes are scaled down from mmdet's COCO config (256 channels, 100 queries, 6 + 9 layers).
+# It was the placeholder model of the demo job (tools/run_demo.sh) until K-Net replaced it; small enough to
+# train on 2 CPU cores in minutes. All sizes are scaled down from mmdet's COCO config (256 channels, 100 queries, 6 + 9 layers).
 _base_ = ['../_base_/datasets/synthetic_shapes_panoptic.py', '../_base_/default_runtime.py']
 
 image_size = (128, 128)
