@@ -6,10 +6,9 @@
 # Val PQ 67.1 (things 49.9, stuff 90.0) with the default generator output (1000 train / 100 val pictures);
 # tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
-    '../_base_/models/knet_s3_r50_fpn_panoptic.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
+    '../_base_/models/knet_s3_r50_fpn_panoptic.py', '../_base_/datasets/synthetic_shapes_panoptic_128x128.py',
     '../_base_/default_runtime.py'
 ]
-image_size = (128, 128)
 num_things_classes = 4
 num_stuff_classes = 3
 channels = 64
@@ -36,22 +35,8 @@ model = dict(
         num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes,
         num_bound_kernels=num_stuff_classes))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))
-]
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator

@@ -1,9 +1,8 @@
 # Mask2Former (mmdet) with a narrow ResNet-18, trained from scratch on the built-in synthetic shapes data.
 # It was the placeholder model of the demo job (tools/run_demo.sh) until K-Net replaced it; small enough to
 # train on 2 CPU cores in minutes. All sizes are scaled down from mmdet's COCO config (256 channels, 100 queries, 6 + 9 layers).
-_base_ = ['../_base_/datasets/synthetic_shapes_panoptic.py', '../_base_/default_runtime.py']
+_base_ = ['../_base_/datasets/synthetic_shapes_panoptic_128x128.py', '../_base_/default_runtime.py']
 
-image_size = (128, 128)
 num_things_classes = 4
 num_stuff_classes = 3
 num_classes = num_things_classes + num_stuff_classes
@@ -105,23 +104,8 @@ model = dict(
         filter_low_score=True),
     init_cfg=None)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=8, sampler=dict(type='InfiniteSampler', shuffle=True), dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(batch_size=8, sampler=dict(type='InfiniteSampler', shuffle=True))
+val_dataloader = dict(batch_size=8)
 test_dataloader = val_dataloader
 
 max_iters = 500

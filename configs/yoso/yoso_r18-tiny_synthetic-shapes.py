@@ -7,12 +7,11 @@
 # Val PQ 62.4 (things 37.8, stuff 95.2) with the default generator output (1000 train / 100 val pictures);
 # tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
-    '../_base_/models/yoso_r50.py', '../_base_/datasets/synthetic_shapes_panoptic.py',
+    '../_base_/models/yoso_r50.py', '../_base_/datasets/synthetic_shapes_panoptic_128x128.py',
     '../_base_/default_runtime.py'
 ]
 num_things_classes = 4
 num_stuff_classes = 3
-image_size = (128, 128)
 model = dict(
     backbone=dict(
         depth=18,
@@ -32,27 +31,12 @@ model = dict(
     train_cfg=dict(num_points=1024),
     test_cfg=dict(object_mask_thr=0.5))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))
-]
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
+    sampler=dict(type='InfiniteSampler', shuffle=True))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PanopticQualityMetric')
 test_evaluator = val_evaluator
