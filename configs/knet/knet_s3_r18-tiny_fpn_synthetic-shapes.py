@@ -38,8 +38,6 @@ model = dict(
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PanopticQualityMetric')
-test_evaluator = val_evaluator
 
 max_iters = 2500
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)

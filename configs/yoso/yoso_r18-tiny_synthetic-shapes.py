@@ -38,8 +38,6 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True))
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PanopticQualityMetric')
-test_evaluator = val_evaluator
 
 max_iters = 3000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
