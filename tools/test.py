@@ -1,8 +1,9 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out F.pkl] [--show-dir DIR] ...``.
 
 Prints the metrics of the config's ``test_evaluator`` (PQ for image configs, VPQ/STQ for video ones).
-Flags follow mmdetection's ``tools/test.py``. The checkpoint must fit the model exactly: missing,
-unexpected or mis-shaped keys stop the run with a list of them.
+Flags follow mmdetection's ``tools/test.py``. Official K-Net, RT-K-Net and YOSO files are converted by
+their family's checkpoint adapter; the result must fit the model exactly: missing, unexpected or
+mis-shaped keys stop the run with a list of them (see :mod:`mmpanoptic.engine.load`).
 """
 import argparse
 import os
@@ -12,7 +13,7 @@ from mmdet.evaluation import DumpDetResults
 from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
-from mmpanoptic.engine import setup_cpu_distributed
+from mmpanoptic.engine import add_checkpoint_adapter_hook, setup_cpu_distributed
 from mmpanoptic.engine.config import ConfigError, check_config
 from mmpanoptic.engine.load import load_checkpoint_strict
 from mmpanoptic.registry import RUNNERS
@@ -67,6 +68,7 @@ def build_test_config(args):
         enable_visualization(cfg, args)
     if args.tta:
         enable_tta(cfg, args)
+    add_checkpoint_adapter_hook(cfg)
     return cfg
 
 

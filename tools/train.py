@@ -9,7 +9,7 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from mmpanoptic.engine import setup_cpu_distributed
+from mmpanoptic.engine import add_checkpoint_adapter_hook, setup_cpu_distributed
 from mmpanoptic.engine.config import check_config
 from mmpanoptic.registry import RUNNERS
 from mmpanoptic.utils import add_common_args, load_config, main_with_clear_errors, register_all_modules
@@ -54,6 +54,7 @@ def build_train_config(args):
         cfg.resume, cfg.load_from = True, args.resume
     if cfg.get('load_from') and '://' not in cfg.load_from and not osp.isfile(cfg.load_from):
         raise FileNotFoundError(f'{args.config}: load_from "{cfg.load_from}" does not exist')
+    add_checkpoint_adapter_hook(cfg)
     return cfg
 
 

@@ -20,3 +20,6 @@ log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 load_from = None
 resume = False
+
+# Official K-Net, RT-K-Net and YOSO files given as load_from or --resume are converted to the model's layout.
+custom_hooks = [dict(type='CheckpointAdapterHook')]

@@ -1,6 +1,9 @@
 # RT-K-Net (RTFormer-Base) on Mapillary Vistas v1.2 panoptic (official RT-K-Net-Mapillary.yaml; PQ 33.2,
 # 69 ms): 8 GPUs x 4 images, instance-aware 1024x1024 crops padded to 1024, AdamW 1e-4 without warmup,
 # poly schedule, 300k iterations, AMP. Test with the long side at 2048 and score threshold 0.0.
+# ImageNet RTFormer-B, the official config's MODEL.WEIGHTS (Google Drive; fetched in its direct-download
+# form and cached as gdrive-<id>.pth, see configs/rtknet/README.md for the manual download).
+rtformer_b_imagenet = 'https://drive.google.com/file/d/1W_axRYN1UP7uLshDmQVBQvAcOIPzDyIV/view'
 _base_ = [
     '../_base_/models/rtknet_rtformer-b.py', '../_base_/datasets/mapillary_vistas_panoptic.py',
     '../_base_/default_runtime.py'
@@ -8,7 +11,7 @@ _base_ = [
 num_things_classes = 37
 num_stuff_classes = 28
 model = dict(
-    backbone=dict(init_cfg=None),
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=rtformer_b_imagenet)),
     panoptic_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
     panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
     test_cfg=dict(score_thr=0.0, overlap_thr=0.6, merge='parallel'))

@@ -1,4 +1,7 @@
-from .checkpoint import UnsafeCheckpointError, install as install_checkpoint_compat, mmengine_safe_globals
+from .checkpoint import (CheckpointFileError, UnsafeCheckpointError, install as install_checkpoint_compat,
+                         mmengine_safe_globals)
 from .dist import setup_cpu_distributed
+from .hooks import CheckpointAdapterHook, add_checkpoint_adapter_hook
 
-__all__ = ['UnsafeCheckpointError', 'install_checkpoint_compat', 'mmengine_safe_globals', 'setup_cpu_distributed']
+__all__ = ['CheckpointAdapterHook', 'CheckpointFileError', 'UnsafeCheckpointError', 'add_checkpoint_adapter_hook',
+           'install_checkpoint_compat', 'mmengine_safe_globals', 'setup_cpu_distributed']

@@ -11,19 +11,37 @@ exactly the types mmengine writes to the allow-list:
 * numpy arrays, scalars and dtypes (numpy 1 and numpy 2 module names).
 
 Any other type makes loading stop with :class:`UnsafeCheckpointError`, which names the file and the
-types. :func:`install` is called when :mod:`mmpanoptic` is imported.
+types.
+
+The same loaders check that a file is a checkpoint before unpickling it: an empty file, an HTML page (a
+share page downloaded instead of the file), a truncated zip archive or any other file stops with
+:class:`CheckpointFileError` naming the file. ``http(s)`` URLs are downloaded to torch's hub cache
+(``<hub>/checkpoints``) and then loaded like local files; Google Drive share links
+(``https://drive.google.com/file/d/<id>/view``) are fetched in their direct-download form and cached as
+``gdrive-<id>.pth``. :func:`install` is called when :mod:`mmpanoptic` is imported.
 """
+import os
+import os.path as osp
 import pickle
+import re
+import sys
+import zipfile
 from typing import Any, Callable, List, Optional, Tuple
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.dist import barrier, get_dist_info
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds objects that mmengine does not write; it was not loaded."""
+
+
+class CheckpointFileError(RuntimeError):
+    """The file is not a (whole) checkpoint: empty, an HTML page, truncated, or of another format."""
 
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
@@ -75,20 +93,63 @@ def _reason(err: Exception) -> str:
     return lines[0] if lines else type(err).__name__
 
 
-def _guarded(loader: Callable) -> Callable:
+_ZIP_MAGIC = b'PK\x03\x04'
 
-    def load(filename: str, map_location: Optional[str] = None, *args, **kwargs):
+
+def check_checkpoint_file(filename: str, shown_as: Optional[str] = None) -> None:
+    """Raise :class:`CheckpointFileError` unless ``filename`` looks like a whole torch checkpoint.
+
+    Accepted: a zip archive with its central directory (``torch.save`` since 1.6) or a pickle stream
+    (legacy ``torch.save``). Nothing is unpickled here.
+
+    Args:
+        filename (str): local file.
+        shown_as (str, optional): the name to show in messages (the URL of a downloaded file).
+    """
+    name = shown_as or filename
+    if osp.getsize(filename) == 0:
+        raise CheckpointFileError(f'{name}: empty file (0 bytes), not a checkpoint (download it again)')
+    with open(filename, 'rb') as f:
+        head = f.read(512)
+    if head.startswith(_ZIP_MAGIC):
+        if not zipfile.is_zipfile(filename):
+            raise CheckpointFileError(f'{name}: truncated or corrupt zip archive, not a whole checkpoint '
+                                      '(download or copy it again)')
+        return
+    if head[:1] == b'\x80':
+        return
+    text = head.lstrip().lower()
+    if text.startswith((b'<!doctype html', b'<html', b'<head', b'<!--', b'<?xml')) or b'<html' in text:
+        raise CheckpointFileError(
+            f'{name}: an HTML page, not a checkpoint (the link points to a web page such as a share page; '
+            'download the file itself and pass its local path)')
+    raise CheckpointFileError(f'{name}: not a PyTorch checkpoint (the file starts with {head[:16]!r}; '
+                              'pass a .pth file written by torch.save)')
+
+
+def _guarded(loader: Callable) -> Callable:
+    """``loader`` (mmengine's local loader) with the file check and clear unpickling errors."""
+
+    def load(filename: str, map_location: Optional[str] = None, shown_as: Optional[str] = None):
+        name = shown_as or filename
+        if osp.isfile(osp.expanduser(filename)):
+            check_checkpoint_file(osp.expanduser(filename), name)
         try:
-            return loader(filename, map_location, *args, **kwargs)
+            return loader(filename, map_location)
         except pickle.UnpicklingError as err:
             if isinstance(err, UnsafeCheckpointError):
                 raise
             types = _not_allowed(filename)
+            if not types and 'truncated' in str(err):
+                raise CheckpointFileError(f'{name}: truncated checkpoint (download or copy it again)') from None
             listed = ', '.join(types) if types else _reason(err)
             raise UnsafeCheckpointError(
-                f'{filename}: not loaded, it holds objects that mmengine checkpoints never contain '
+                f'{name}: not loaded, it holds objects that mmengine checkpoints never contain '
                 f'({listed}); unpickling them could run arbitrary code. If you trust the file, re-save '
                 'its tensors as a plain state dict (torch.save({"state_dict": ...})) and load that.') from None
+        except (EOFError, RuntimeError) as err:
+            raise CheckpointFileError(f'{name}: unreadable checkpoint ({_reason(err)}; download or copy it '
+                                      'again)') from None
 
     load.__name__ = getattr(loader, '__name__', 'load')
     load.__doc__ = loader.__doc__
@@ -96,10 +157,52 @@ def _guarded(loader: Callable) -> Callable:
     return load
 
 
+_GDRIVE_ID = re.compile(r'^https://drive\.google\.com/(?:file/d/([\w-]+)|.*[?&]id=([\w-]+))')
+
+
+def download_target(url: str) -> Tuple[str, str]:
+    """``(url to fetch, cache file name)`` of a checkpoint URL; Google Drive links in direct form."""
+    match = _GDRIVE_ID.match(url)
+    if match:
+        file_id = match[1] or match[2]
+        return (f'https://drive.usercontent.google.com/download?id={file_id}&export=download&confirm=t',
+                f'gdrive-{file_id}.pth')
+    return url, osp.basename(urlparse(url).path)
+
+
+def _download(url: str, model_dir: Optional[str]) -> str:
+    source, name = download_target(url)
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    path = osp.join(model_dir, name)
+    if not osp.isfile(path):
+        os.makedirs(model_dir, exist_ok=True)
+        torch.hub.download_url_to_file(source, path, progress=sys.stderr.isatty())
+    try:
+        check_checkpoint_file(path, url)
+    except CheckpointFileError:
+        os.remove(path)  # a page or a broken download must not stay in the cache
+        raise
+    return path
+
+
+def load_from_url(filename: str, map_location: Optional[str] = None, model_dir: Optional[str] = None):
+    """Download ``filename`` (once, on local rank 0 first) and load it as a local checkpoint."""
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        path = _download(filename, model_dir)
+    if world_size > 1:
+        barrier()
+        if rank > 0:
+            path = _download(filename, model_dir)
+    return CheckpointLoader._schemes[''](path, map_location, shown_as=filename)
+
+
 def install() -> None:
-    """Allow mmengine's checkpoint types and make local/http loading raise clear errors. Idempotent."""
+    """Allow mmengine's checkpoint types and make local/http loading check files and fail clearly.
+
+    Idempotent."""
     torch.serialization.add_safe_globals(mmengine_safe_globals())
-    for prefix in ('', 'http://', 'https://'):
-        loader = CheckpointLoader._schemes[prefix]
-        if not getattr(loader, '_mmpanoptic_guarded', False):
-            CheckpointLoader.register_scheme(prefix, _guarded(loader), force=True)
+    local = CheckpointLoader._schemes['']
+    if not getattr(local, '_mmpanoptic_guarded', False):
+        CheckpointLoader.register_scheme('', _guarded(local), force=True)
+    CheckpointLoader.register_scheme(('http://', 'https://'), load_from_url, force=True)

@@ -5,11 +5,12 @@ from typing import Callable, Optional
 
 from mmengine.config import Config, DictAction
 
-from mmpanoptic.engine.checkpoint import UnsafeCheckpointError
+from mmpanoptic.engine.checkpoint import CheckpointFileError, UnsafeCheckpointError
 from mmpanoptic.engine.config import ConfigError
 from mmpanoptic.engine.load import CheckpointMismatchError
 
-USER_ERRORS = (ConfigError, UnsafeCheckpointError, CheckpointMismatchError, FileNotFoundError, NotADirectoryError)
+USER_ERRORS = (ConfigError, UnsafeCheckpointError, CheckpointFileError, CheckpointMismatchError, FileNotFoundError,
+               NotADirectoryError)
 
 
 def is_user_error(err: BaseException) -> bool:

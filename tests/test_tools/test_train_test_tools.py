@@ -81,7 +81,7 @@ def test_user_errors_are_one_clear_line(case, small_config, dist_trained, repo_r
         'unknown_type': r'NoSuchBackbone is not in the mmpanoptic::model registry',
         'misspelt_key': r'unknown top-level key\(s\) "trian_dataloader" \(did you mean "train_dataloader"\?\)',
         'missing_data_root': r'test_dataloader\.dataset\.data_root "/no/such/root" does not exist',
-        'mismatched_checkpoint': r'bad\.pth does not fit the model of this config: missing keys \(\d+\): backbone',
+        'mismatched_checkpoint': r'bad\.pth: does not fit the model of this config: missing keys \(\d+\): backbone',
     }[case]
     if case == 'missing_checkpoint':
         checkpoint = str(tmp_path / 'nope.pth')

@@ -84,4 +84,7 @@ model = dict(
         overlap_thr=0.6,
         mask_thr=0.5,
         merge='parallel',
-        mask_resize='pad_crop'))
+        mask_resize='pad_crop',
+        # Official K-Net: a segment is dropped if visible / own area < 0.6 (float64); ties go to things.
+        overlap_rule='ratio',
+        tie_order='things_first'))

@@ -35,7 +35,7 @@ model = dict(
         type='RTFormerFeatureHead',
         in_channels=(128, 512),
         dappm_channels=128,
-        head_channels=256,
+        head_channels=128,
         out_channels=256,
         norm_cfg=norm_cfg),
     panoptic_head=dict(
@@ -88,4 +88,9 @@ model = dict(
         overlap_thr=0.6,
         mask_thr=0.5,
         merge='parallel',
-        mask_resize='pad_crop'))
+        # Official RT-K-Net post-processing: logits resized straight to the un-padded image size, then
+        # sigmoid; a segment is kept if visible area >= 0.6 * own area (float32); class ties go to the
+        # first column of its stuff-first class order.
+        mask_resize='direct',
+        overlap_rule='scaled_area',
+        tie_order='stuff_first'))

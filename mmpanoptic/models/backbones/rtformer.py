@@ -180,7 +180,10 @@ class RTFormer(BaseModule):
         in_channels (int): Defaults to 3.
         norm_cfg (dict): Defaults to BN (SyncBN in multi-GPU configs).
         out_indices (Sequence[int]): indices of the returned outputs. Defaults to (7, 8) (rt5_high, rt5_low).
-        init_cfg (dict, optional): initialisation config.
+        init_cfg (dict, optional): initialisation config. ``dict(type='Pretrained', checkpoint=FILE)``
+            loads ImageNet weights through :func:`mmpanoptic.engine.load.load_backbone_weights` (the file
+            may hold the backbone alone or a whole RT-K-Net model, as the official ImageNet file for
+            detectron2's ``MODEL.WEIGHTS`` does).
     """
 
     def __init__(self, base_channels: int = 64, layer_nums: Sequence[int] = (2, 2, 2, 2), num_heads: int = 8,
@@ -204,6 +207,15 @@ class RTFormer(BaseModule):
                               cross_size, norm_cfg)
         self.layer5 = EABlock((2 * c, 8 * c), (2 * c, 8 * c), num_heads, drop_path_rate, use_injection[1],
                               cross_size, norm_cfg)
+
+    def init_weights(self) -> None:
+        """Pretrained weights through mmpanoptic's loader; any other ``init_cfg`` as mmengine does it."""
+        if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
+            from mmpanoptic.engine.load import load_backbone_weights
+            load_backbone_weights(self, self.init_cfg['checkpoint'], self.init_cfg.get('prefix', 'backbone.'))
+            self._is_init = True
+            return
+        super().init_weights()
 
     @staticmethod
     def _make_layer(in_channels: int, out_channels: int, blocks: int, stride: int, norm_cfg: dict) -> nn.Sequential:

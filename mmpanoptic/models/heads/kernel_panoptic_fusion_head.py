@@ -9,7 +9,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmpanoptic.models.utils.panoptic_merge import merge_panoptic_iterative, merge_panoptic_parallel
+from mmpanoptic.models.utils.panoptic_merge import OVERLAP_RULES, merge_panoptic_iterative, merge_panoptic_parallel
 from mmpanoptic.registry import MODELS
 
 _MERGERS = dict(iterative=merge_panoptic_iterative, parallel=merge_panoptic_parallel)
@@ -28,7 +28,12 @@ class KernelPanopticFusionHead(BaseModule):
     * ``score_thr`` (0.3) and ``score_filter``: ``'things'`` (K-Net: things below the threshold cannot
       become segments but still take part in the argmax) or ``'all'`` (RT-K-Net: queries below
       ``min(score_thr, max score)`` are dropped before the argmax).
-    * ``overlap_thr`` (0.6), ``mask_thr`` (0.5): see :mod:`mmpanoptic.models.utils.panoptic_merge`.
+    * ``overlap_thr`` (0.6), ``mask_thr`` (0.5), ``overlap_rule`` (``'ratio'``, official K-Net, or
+      ``'scaled_area'``, official RT-K-Net; they differ when the visible/own area ratio is exactly
+      ``overlap_thr``): see :mod:`mmpanoptic.models.utils.panoptic_merge`.
+    * ``tie_order``: which class wins when two class probabilities are equal (they saturate to exactly 1.0
+      in float32): ``'things_first'`` (default; the first column of mmpanoptic's things-first order, as
+      official K-Net) or ``'stuff_first'`` (official RT-K-Net, whose class order is stuff first).
     * ``merge``: ``'parallel'`` (default) or ``'iterative'``; same result up to instance numbering.
     * ``mask_resize``: ``'pad_crop'`` (default; sigmoid, resize to the padded input, crop the image, resize
       to the original size) or ``'direct'`` (RT-K-Net: logits resized straight to the un-padded image size,
@@ -41,28 +46,37 @@ class KernelPanopticFusionHead(BaseModule):
         test_cfg (dict, optional): see above.
     """
 
+    TEST_CFG_KEYS = ('score_thr', 'score_filter', 'overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'overlap_rule',
+                     'tie_order')
+
     def __init__(self,
                  num_things_classes: int = 80,
                  num_stuff_classes: int = 53,
                  num_bound_kernels: int = 0,
                  test_cfg: Optional[dict] = None,
-                 init_cfg=None,
-                 **kwargs):
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
         self.num_classes = num_things_classes + num_stuff_classes
         self.num_bound_kernels = num_bound_kernels
         cfg = ConfigDict(test_cfg or {})
+        unknown = sorted(set(cfg) - set(self.TEST_CFG_KEYS))
+        if unknown:
+            raise ValueError(f'{type(self).__name__}: unknown test_cfg keys {unknown} (known: {self.TEST_CFG_KEYS})')
         self.score_thr = cfg.get('score_thr', 0.3)
         self.score_filter = cfg.get('score_filter', 'things' if num_bound_kernels else 'all')
         self.overlap_thr = cfg.get('overlap_thr', 0.6)
         self.mask_thr = cfg.get('mask_thr', 0.5)
         self.merge = cfg.get('merge', 'parallel')
         self.mask_resize = cfg.get('mask_resize', 'pad_crop')
+        self.overlap_rule = cfg.get('overlap_rule', 'ratio')
+        self.tie_order = cfg.get('tie_order', 'things_first')
         for name, value, allowed in (('score_filter', self.score_filter, ('things', 'all')),
                                      ('merge', self.merge, tuple(_MERGERS)),
-                                     ('mask_resize', self.mask_resize, ('pad_crop', 'direct'))):
+                                     ('mask_resize', self.mask_resize, ('pad_crop', 'direct')),
+                                     ('overlap_rule', self.overlap_rule, OVERLAP_RULES),
+                                     ('tie_order', self.tie_order, ('things_first', 'stuff_first'))):
             if value not in allowed:
                 raise ValueError(f'test_cfg.{name} must be one of {allowed}, got {value!r}')
 
@@ -70,7 +84,13 @@ class KernelPanopticFusionHead(BaseModule):
         """Scores (N,) and labels (N,) of the kernels of one image from class logits (N, C)."""
         probs = cls_logits.float().sigmoid()
         if not self.num_bound_kernels:
-            return probs.max(-1)
+            if self.tie_order == 'things_first':
+                return probs.max(-1)
+            # (N, C) columns reordered stuff first: ``max`` picks the first of equal columns in that order.
+            things = self.num_things_classes
+            scores, index = torch.cat([probs[:, things:], probs[:, :things]], dim=1).max(-1)
+            num_stuff = probs.shape[1] - things
+            return scores, torch.where(index < num_stuff, index + things, index - num_stuff)
         num_matched = probs.shape[0] - self.num_bound_kernels
         thing_scores, thing_labels = probs[:num_matched, :self.num_things_classes].max(-1)
         stuff_labels = torch.arange(self.num_things_classes, self.num_things_classes + self.num_bound_kernels,
@@ -98,13 +118,14 @@ class KernelPanopticFusionHead(BaseModule):
                                   align_corners=False)[..., :img_h, :img_w]
             masks = F.interpolate(masks, out_size, mode='bilinear', align_corners=False)
         panoptic = _MERGERS[self.merge](masks[0], scores[candidates], labels[candidates], eligible[candidates],
-                                        self.num_things_classes, self.num_classes, self.overlap_thr, self.mask_thr)
+                                        self.num_things_classes, self.num_classes, self.overlap_thr, self.mask_thr,
+                                        self.overlap_rule)
         if panoptic.shape != out_size:
             panoptic = F.interpolate(panoptic[None, None].float(), out_size, mode='nearest')[0, 0].long()
         return panoptic
 
     def predict(self, mask_cls_results: Tensor, mask_pred_results: Tensor, batch_data_samples: SampleList,
-                rescale: bool = True, **kwargs) -> List[dict]:
+                rescale: bool = True) -> List[dict]:
         """
         Args:
             mask_cls_results (Tensor): class logits (B, N, C).

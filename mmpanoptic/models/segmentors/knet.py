@@ -1,7 +1,6 @@
 """K-Net and RT-K-Net panoptic segmentors."""
 from mmdet.models.detectors import MaskFormer
 
-from mmpanoptic.models.utils.knet_checkpoint import convert_official_state_dict
 from mmpanoptic.registry import MODELS
 
 
@@ -12,16 +11,11 @@ class KNet(MaskFormer):
 
     ``backbone`` -> ``neck`` -> ``panoptic_head`` (:class:`KNetHead`: class and mask logits of the last
     kernel update stage) -> ``panoptic_fusion_head`` (:class:`KernelPanopticFusionHead`). Training and test
-    follow mmdet's :class:`MaskFormer`. Official checkpoints (mmdet 2.x layout) load directly; a
-    checkpoint of another model family raises an error naming the family.
+    follow mmdet's :class:`MaskFormer`. Official checkpoints (mmdet 2.x layout) are converted on loading
+    by the ``knet`` checkpoint adapter (:mod:`mmpanoptic.models.checkpoint_adapters`).
     """
 
-    model_family = 'knet'
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        convert_official_state_dict(state_dict, prefix, self.model_family,
-                                    num_stuff_classes=self.num_stuff_classes)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    checkpoint_family = 'knet'
 
 
 @MODELS.register_module()
@@ -29,9 +23,10 @@ class RTKNet(KNet):
     """RT-K-Net (`RT-K-Net: Revisiting K-Net for Real-Time Panoptic Segmentation
     <https://arxiv.org/abs/2305.01255>`_).
 
-    ``backbone`` (:class:`RTFormer`) -> ``neck`` (:class:`RTFormerHeadNeck`, the feature map generator)
+    ``backbone`` (:class:`RTFormer`) -> ``neck`` (:class:`RTFormerFeatureHead`, the feature map generator)
     -> ``panoptic_head`` (:class:`RTKNetHead`) -> ``panoptic_fusion_head``. Official detectron2
-    checkpoints load directly (their stuff-first classes are reordered to things first).
+    checkpoints are converted on loading by the ``rtknet`` adapter (stuff-first class rows reordered to
+    things first).
     """
 
-    model_family = 'rtknet'
+    checkpoint_family = 'rtknet'

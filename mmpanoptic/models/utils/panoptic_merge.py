@@ -1,11 +1,19 @@
 """Merging of scored mask predictions into a panoptic map: iterative (K-Net) and parallel (RT-K-Net).
 
-Both functions implement the same rule and give the same partition and labels; only the instance
-numbering differs (iterative: by descending score; parallel: by query index):
+Both functions implement the same rule and, for the same ``overlap_rule``, give the same partition and
+labels; only the instance numbering differs (iterative: by descending score; parallel: by query index):
 
 1. every pixel goes to ``argmax_n score_n * mask_n`` over the given queries;
-2. query ``n`` becomes a segment if it is ``eligible``, if both ``|argmax == n|`` and
-   ``|mask_n >= mask_thr|`` are non-zero and ``|argmax == n| >= overlap_thr * |mask_n >= mask_thr|``;
+2. query ``n`` becomes a segment if it is ``eligible``, if both its visible area ``|argmax == n|`` and its
+   own area ``|mask_n >= mask_thr|`` are non-zero and the visible area passes ``overlap_rule``:
+
+   * ``'ratio'`` (official K-Net, mmdet's ``MaskFormerFusionHead``): dropped if
+     ``visible / own < overlap_thr``, computed in float64 (Python floats);
+   * ``'scaled_area'`` (official RT-K-Net): kept if ``visible >= own * overlap_thr``, computed in float32.
+
+   The two rules disagree only when the ratio is (within rounding) exactly ``overlap_thr``: with 0.6,
+   63 visible of 105 own pixels is kept by ``'ratio'`` and dropped by ``'scaled_area'``
+   (``0.6`` in float32 is slightly above 0.6);
 3. pixels whose query is not a segment are void.
 
 Output encoding (mmdet's): ``label + instance_id * INSTANCE_OFFSET``; things get instance ids 1, 2, ...,
@@ -24,6 +32,18 @@ def _check_inputs(mask_probs: Tensor, scores: Tensor, labels: Tensor, eligible: 
                          f'{tuple(eligible.shape)}')
 
 
+OVERLAP_RULES = ('ratio', 'scaled_area')
+
+
+def passes_overlap(visible_area: Tensor, own_area: Tensor, overlap_thr: float, rule: str) -> Tensor:
+    """Whether each visible area passes ``rule`` (see the module docstring); areas are integer tensors."""
+    if rule == 'ratio':
+        return ~(visible_area.double() / own_area.double() < overlap_thr)
+    if rule == 'scaled_area':
+        return visible_area.float() >= own_area.float() * torch.tensor(overlap_thr, dtype=torch.float32)
+    raise ValueError(f'overlap_rule must be one of {OVERLAP_RULES}, got {rule!r}')
+
+
 def merge_panoptic_iterative(mask_probs: Tensor,
                              scores: Tensor,
                              labels: Tensor,
@@ -31,7 +51,8 @@ def merge_panoptic_iterative(mask_probs: Tensor,
                              num_things: int,
                              num_classes: int,
                              overlap_thr: float = 0.6,
-                             mask_thr: float = 0.5) -> Tensor:
+                             mask_thr: float = 0.5,
+                             overlap_rule: str = 'ratio') -> Tensor:
     """Visit queries by descending score and write each accepted segment (K-Net's merge).
 
     Args:
@@ -44,6 +65,8 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         num_classes (int): number of classes; the void label.
         overlap_thr (float): minimum ratio of visible area to mask area. Defaults to 0.6.
         mask_thr (float): threshold defining a mask's own area. Defaults to 0.5.
+        overlap_rule (str): ``'ratio'`` or ``'scaled_area'`` (see the module docstring). Defaults to
+            ``'ratio'``.
 
     Returns:
         Tensor: panoptic map, long, shape (H, W).
@@ -58,9 +81,10 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         if not eligible[k]:
             continue
         mask = ids == k
-        mask_area = int(mask.sum())
-        original_area = int((mask_probs[k] >= mask_thr).sum())
-        if mask_area == 0 or original_area == 0 or mask_area < overlap_thr * original_area:
+        mask_area = mask.sum()
+        original_area = (mask_probs[k] >= mask_thr).sum()
+        if mask_area == 0 or original_area == 0 or not passes_overlap(mask_area, original_area, overlap_thr,
+                                                                        overlap_rule):
             continue
         label = int(labels[k])
         if label < num_things:
@@ -78,7 +102,8 @@ def merge_panoptic_parallel(mask_probs: Tensor,
                             num_things: int,
                             num_classes: int,
                             overlap_thr: float = 0.6,
-                            mask_thr: float = 0.5) -> Tensor:
+                            mask_thr: float = 0.5,
+                            overlap_rule: str = 'ratio') -> Tensor:
     """The same merge without a loop over queries (RT-K-Net's parallel post-processing).
 
     RT-K-Net one-hot encodes the argmax ids, takes the visible areas as sums of the one-hot masks, filters
@@ -97,7 +122,8 @@ def merge_panoptic_parallel(mask_probs: Tensor,
     # One full reduction per mask (no host synchronisation): on CPU several times faster than reducing a
     # (N, H, W) boolean tensor along its last dimensions.
     original_area = torch.stack([(probs >= mask_thr).sum() for probs in mask_probs])
-    keep = eligible & (mask_area > 0) & (original_area > 0) & (mask_area >= overlap_thr * original_area)
+    keep = eligible & (mask_area > 0) & (original_area > 0) & passes_overlap(mask_area, original_area, overlap_thr,
+                                                                             overlap_rule)
     is_thing = keep & (labels < num_things)
     instance_ids = torch.cumsum(is_thing.long(), 0) * is_thing.long()
     codes = torch.where(keep, labels.long() + instance_ids * INSTANCE_OFFSET, num_classes)

@@ -44,3 +44,113 @@ def test_prediction_size_and_things_threshold(merge, mask_resize):
 def test_invalid_test_cfg():
     with pytest.raises(ValueError, match='merge'):
         KernelPanopticFusionHead(test_cfg=dict(merge='fast'))
+
+
+def _family_head(base, **overrides):
+    """The fusion head of a family's base config (its official post-processing by default)."""
+    from mmengine.config import Config
+
+    from mmpanoptic.registry import MODELS
+    from mmpanoptic.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(base).model
+    return MODELS.build(dict(cfg.panoptic_fusion_head, test_cfg=dict(cfg.test_cfg, **overrides)))
+
+
+KNET_BASE = 'configs/_base_/models/knet_s3_r50_fpn_panoptic.py'
+RTKNET_BASE = 'configs/_base_/models/rtknet_rtformer-b.py'
+
+
+def _boundary_case(num_queries, thing_query, thing_label, num_classes):
+    """Query ``thing_query`` owns 105 pixels (mask >= 0.5) of which exactly 63 are visible (ratio 0.6):
+    another query with a higher score covers the other 42."""
+    masks = torch.full((num_queries, 1, 210), -10.0)
+    masks[thing_query, 0, :105] = 10.0
+    other = (thing_query + 1) % num_queries
+    masks[other, 0, 63:105] = 10.0
+    masks[other, 0, 105:] = 10.0
+    cls = torch.full((num_queries, num_classes), -10.0)
+    cls[thing_query, thing_label] = 1.0
+    cls[other, thing_label] = 3.0
+    return cls, masks
+
+
+@pytest.mark.parametrize('merge', ['iterative', 'parallel'])
+@pytest.mark.parametrize('base, keeps', [(KNET_BASE, True), (RTKNET_BASE, False)])
+def test_overlap_boundary_follows_each_familys_official_rule(base, keeps, merge):
+    # Official K-Net drops a segment if 63 / 105 < 0.6 in float64 (False: kept); official RT-K-Net keeps it
+    # if 63 >= 105 * 0.6 in float32 (False: 0.6f is 0.6000000238, dropped).
+    head = _family_head(base, merge=merge)
+    num_queries = 153 if head.num_bound_kernels else 100
+    cls, masks = _boundary_case(num_queries, 0, 0, head.num_classes)
+    meta = DetDataSample(metainfo=dict(img_shape=(1, 210), batch_input_shape=(1, 210), ori_shape=(1, 210)))
+    pan = head.predict(cls[None], masks[None], [meta])[0]['pan_results'].sem_seg[0, 0]
+    first_pixels = pan[:63]
+    assert bool((first_pixels != head.num_classes).all()) is keeps
+    assert len(set(first_pixels.tolist())) == 1
+
+
+def test_rtknet_class_ties_go_to_stuff_first():
+    # sigmoid(30) and sigmoid(40) are both exactly 1.0 in float32: official RT-K-Net's max over its
+    # stuff-first columns picks the stuff class; mmpanoptic's things-first order would pick the thing.
+    assert torch.tensor(30.0).sigmoid() == torch.tensor(40.0).sigmoid() == 1.0
+    head = _family_head(RTKNET_BASE)
+    cls = torch.full((2, head.num_classes), -10.0)
+    cls[0, 2] = 40.0                           # thing 'car' (label 2)
+    cls[0, head.num_things_classes + 4] = 30.0  # stuff 'fence' (label 8 + 4)
+    cls[1, 3] = 5.0
+    scores, labels = head.scores_and_labels(cls)
+    assert labels.tolist() == [head.num_things_classes + 4, 3]
+    assert _family_head(RTKNET_BASE, tie_order='things_first').scores_and_labels(cls)[1].tolist() == [2, 3]
+    # no tie: the larger probability wins in either order
+    cls[0, head.num_things_classes + 4] = 2.0
+    assert head.scores_and_labels(cls)[1].tolist() == [2, 3]
+
+
+def _segments(pan, void):
+    """{(label, pixel indices)} of a map of ``label + id * INSTANCE_OFFSET`` codes."""
+    from mmdet.evaluation.functional import INSTANCE_OFFSET
+    return {(int(v) % INSTANCE_OFFSET, tuple(torch.nonzero(pan.flatten() == v).flatten().tolist()))
+            for v in pan.unique().tolist() if v != void}
+
+
+def _official_rtknet_restated(cls, masks, img_shape, ori_shape, num_things, num_classes):
+    """Official RT-K-Net inference restated with things-first labels: logits bilinear to the un-padded
+    size, then sigmoid; keep scores >= min(0.3, max); argmax; keep a query if its area >= 0.6 * own area
+    (float32); a thing is numbered by its index among the kept queries + 1, stuff gets 0 (written in mmdet's
+    ``label + id * 1000`` instead of the official ``label * 1000 + id``); nearest to the original size."""
+    probs = cls.sigmoid()
+    scores, index = torch.cat([probs[:, num_things:], probs[:, :num_things]], 1).max(1)
+    num_stuff = num_classes - num_things
+    labels = torch.where(index < num_stuff, index + num_things, index - num_stuff)
+    keep = scores >= min(0.3, float(scores.max()))
+    masks = torch.nn.functional.interpolate(masks[None], img_shape, mode='bilinear', align_corners=False)[0]
+    masks, scores, labels = masks[keep].sigmoid(), scores[keep], labels[keep]
+    ids = (scores[:, None, None] * masks).argmax(0)
+    area = torch.bincount(ids.flatten(), minlength=len(scores))
+    own = (masks >= 0.5).sum((1, 2)) * 0.6
+    kept = (area >= own) & (area > 0) & (own > 0)
+    codes = labels + 1000 * torch.where(labels < num_things, torch.arange(len(labels)) + 1, 0)
+    pan = torch.where(kept[ids], codes[ids], num_classes)
+    return torch.nn.functional.interpolate(pan[None, None].float(), ori_shape, mode='nearest')[0, 0].long()
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_rtknet_default_equals_the_official_postprocessing_restated(seed):
+    head = _family_head(RTKNET_BASE)
+    gen = torch.Generator().manual_seed(seed)
+    cls = torch.randn(12, head.num_classes, generator=gen) * 3
+    masks = torch.randn(12, 12, 16, generator=gen) - 4   # each query: a noisy rectangle on a low background
+    for q in range(12):
+        y, x = torch.randint(0, 9, (1, ), generator=gen).item(), torch.randint(0, 12, (1, ), generator=gen).item()
+        masks[q, y:y + 5, x:x + 6] += 8
+    meta = dict(img_shape=(90, 120), batch_input_shape=(96, 128), ori_shape=(45, 60))
+    pan = head.predict(cls[None], masks[None], [DetDataSample(metainfo=meta)])[0]['pan_results'].sem_seg[0]
+    official = _official_rtknet_restated(cls, masks, (90, 120), (45, 60), head.num_things_classes,
+                                         head.num_classes)
+    assert len(_segments(official, head.num_classes)) >= 2
+    assert _segments(pan, head.num_classes) == _segments(official, head.num_classes)
+    # sigmoid before resizing (the former default) is not the official order: pixels change
+    old = _family_head(RTKNET_BASE, mask_resize='pad_crop').predict(cls[None], masks[None],
+                                                                     [DetDataSample(metainfo=meta)])
+    assert _segments(old[0]['pan_results'].sem_seg[0], head.num_classes) != _segments(official, head.num_classes)

@@ -1,8 +1,6 @@
-"""Tests of the YOSO detector: training steps, panoptic and instance outputs, odd image sizes, and
-loading of official-layout checkpoints (transparently and through the converter tool)."""
+"""Tests of the YOSO detector: training steps, panoptic and instance outputs, odd image sizes and the
+dataset configs (official checkpoint layouts: tests/test_models/test_checkpoint_adapters.py)."""
 import os.path as osp
-import re
-import sys
 
 import numpy as np
 import pytest
@@ -11,7 +9,6 @@ from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmdet.structures import DetDataSample
 from mmdet.structures.mask import BitmapMasks
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData, PixelData
 
 from mmpanoptic.registry import MODELS
@@ -95,83 +92,6 @@ def test_predict_odd_size_panoptic_and_instances():
         # top-100 (proposal, class) pairs of which the thing classes are kept
         assert 0 < len(inst) <= 100 and inst.masks.shape[1:] == (61, 75)
         assert (inst.labels < 4).all() and ((inst.scores >= 0) & (inst.scores <= 1)).all()
-
-
-def official_state_dict(model):
-    """Our state dict renamed to the official detectron2 layout (written from the official module names)."""
-    out = {}
-    for key, value in model.state_dict().items():
-        if key.startswith('backbone.') and key.endswith('num_batches_tracked'):
-            continue  # detectron2's FrozenBatchNorm2d has no such buffer
-        k = key
-        k = re.sub(r'^backbone\.conv1\.', 'backbone.stem.conv1.', k)
-        k = re.sub(r'^backbone\.bn1\.', 'backbone.stem.conv1.norm.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.downsample\.0\.',
-                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.shortcut.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.downsample\.1\.',
-                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.shortcut.norm.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.conv(\d)\.',
-                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.', k)
-        k = re.sub(r'^backbone\.layer(\d)\.(\d+)\.bn(\d)\.',
-                   lambda m: f'backbone.res{int(m[1]) + 1}.{m[2]}.conv{m[3]}.norm.', k)
-        k = re.sub(r'^neck\.deform_conv(\d)\.dcn\.conv_offset\.', r'yoso_neck.deconv.deform_conv\1.dcn_offset.', k)
-        k = re.sub(r'^neck\.loc_conv\.', 'yoso_neck.loc_conv.', k)
-        k = re.sub(r'^neck\.', 'yoso_neck.deconv.', k)
-        k = re.sub(r'^panoptic_head\.stages\.(\d+)\.s_atten\.attn\.', r'yoso_head.mask_heads.\1.s_atten.', k)
-        k = re.sub(r'^panoptic_head\.stages\.', 'yoso_head.mask_heads.', k)
-        k = re.sub(r'^panoptic_head\.', 'yoso_head.', k)
-        out[k] = value.clone()
-    out['yoso_head.criterion.empty_weight'] = torch.ones(8)
-    return out
-
-
-def test_official_layout_loads_strictly():
-    source = _model()
-    official = official_state_dict(source)
-    for key in ('backbone.stem.conv1.weight', 'backbone.res2.0.conv1.norm.running_var',
-                'backbone.res3.0.shortcut.norm.weight', 'yoso_neck.deconv.deform_conv1.dcn_offset.weight',
-                'yoso_neck.deconv.deform_conv3.dcn.weight', 'yoso_neck.deconv.conv_a5.weight',
-                'yoso_neck.deconv.bias', 'yoso_neck.loc_conv.weight', 'yoso_head.kernels.bias',
-                'yoso_head.mask_heads.1.f_atten.weight_linear.weight', 'yoso_head.mask_heads.0.s_atten.in_proj_weight',
-                'yoso_head.mask_heads.0.ffn.layers.0.0.weight', 'yoso_head.mask_heads.0.cls_fcs.1.weight'):
-        assert key in official, key
-    torch.manual_seed(1)
-    target = MODELS.build(Config.fromfile(CONFIG).model)
-    target.load_state_dict(official, strict=True)
-    for key, value in source.state_dict().items():
-        torch.testing.assert_close(target.state_dict()[key], value, msg=key)
-
-
-def test_converter_tool_and_mmengine_loading(tmp_path):
-    sys.path.insert(0, osp.join(REPO, 'tools', 'model_converters'))
-    try:
-        import yoso_to_mmpanoptic
-    finally:
-        sys.path.pop(0)
-    source = _model()
-    official_file = str(tmp_path / 'yoso_official.pth')
-    torch.save(dict(model=official_state_dict(source), iteration=1), official_file)
-    converted_file = str(tmp_path / 'converted.pth')
-    assert yoso_to_mmpanoptic.main([official_file, converted_file]) == len(source.state_dict()) - 20
-    for filename in (converted_file, official_file):
-        torch.manual_seed(1)
-        target = MODELS.build(Config.fromfile(CONFIG).model)
-        load_checkpoint(target, filename, map_location='cpu', strict=True)
-        torch.testing.assert_close(target.panoptic_head.stages[1].fc_cls.weight,
-                                   source.panoptic_head.stages[1].fc_cls.weight)
-    not_yoso = str(tmp_path / 'other.pth')
-    torch.save(dict(model={'backbone.stem.conv1.weight': torch.zeros(1), 'roi_head.x': torch.zeros(1)}), not_yoso)
-    with pytest.raises(SystemExit):
-        yoso_to_mmpanoptic.main([not_yoso, str(tmp_path / 'x.pth')])
-
-
-def test_checkpoint_of_another_family_is_refused():
-    model = _model()
-    other = {'backbone.conv1.weight': model.backbone.conv1.weight, 'rpn_head.kernels.weight': torch.zeros(3)}
-    with pytest.raises(ValueError, match='not a YOSO checkpoint'):
-        model.load_state_dict(other, strict=False)
-    backbone_only = {k: v for k, v in model.state_dict().items() if k.startswith('backbone.')}
-    model.load_state_dict(backbone_only, strict=False)
 
 
 @pytest.mark.parametrize('name, num_classes, queries, temperature, mask_thr, fcs, test_scale', [

@@ -1,0 +1,116 @@
+"""Official checkpoints through the user's paths: ``tools/test.py``, ``init_model``, ``load_from`` and the
+converter, all on the one adapter path (in-process, on a tiny generated dataset)."""
+import importlib.util
+import os.path as osp
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmpanoptic.apis import inference_model, init_model
+from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
+from mmpanoptic.engine import CheckpointAdapterHook
+from mmpanoptic.engine.load import CheckpointMismatchError
+from mmpanoptic.registry import MODELS
+from mmpanoptic.utils import register_all_modules
+
+register_all_modules()
+KNET = 'configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py'
+
+
+def _tool(repo_root, path):
+    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], osp.join(repo_root, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def knet_setup(tmp_path_factory, repo_root):
+    """A K-Net synthetic config on 4 generated val pictures, and its random weights in the official layout."""
+    tmp = tmp_path_factory.mktemp('official')
+    data_root = tmp / 'data'
+    generate_image_dataset(str(data_root), seed=5, num_train=2, num_val=4, size=(64, 64))
+    config = tmp / 'knet_tiny.py'
+    config.write_text(f"""
+_base_ = ['{osp.join(repo_root, KNET)}']
+data_root = '{data_root}/'
+train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/panoptic_val.json',
+                     seg_prefix=data_root + 'annotations/panoptic_val/')
+test_evaluator = val_evaluator
+""")
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    ours = model.state_dict()
+    # The mmdet 2.x layout of the official K-Net (tests/data/official_layouts/knet_r50_coco.json): the same
+    # names below the official parents.
+    official = {re.sub(r'^panoptic_head\.iter_head\.stages\.', 'roi_head.mask_head.',
+                       re.sub(r'^panoptic_head\.rpn_head\.', 'rpn_head.', k)): v for k, v in ours.items()}
+    assert not any(k.startswith('panoptic_head.') for k in official)
+    official_file = tmp / 'knet_official.pth'
+    torch.save({'state_dict': official, 'meta': {'mmdet_version': '2.17.0'}}, official_file)
+    return SimpleNamespace(config=str(config), official=str(official_file), ours=ours)
+
+
+def test_test_tool_and_converter_give_the_same_result_for_official_and_converted(knet_setup, repo_root,
+                                                                                 tmp_path):
+    test_tool = _tool(repo_root, 'tools/test.py')
+    converter = _tool(repo_root, 'tools/model_converters/official_to_mmpanoptic.py')
+    converted = str(tmp_path / 'converted.pth')
+    assert converter.main([knet_setup.config, knet_setup.official, converted]) == len(knet_setup.ours)
+    for key, value in torch.load(converted)['state_dict'].items():
+        assert torch.equal(value, knet_setup.ours[key]), key
+    official_metrics = test_tool.main([knet_setup.config, knet_setup.official, '--work-dir', str(tmp_path / 'a')])
+    converted_metrics = test_tool.main([knet_setup.config, converted, '--work-dir', str(tmp_path / 'b')])
+    assert 'coco_panoptic/PQ' in official_metrics
+    assert official_metrics == converted_metrics
+
+
+def test_init_model_loads_the_official_layout(knet_setup):
+    image = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    model = init_model(knet_setup.config, knet_setup.official)
+    for key, value in model.state_dict().items():
+        if not key.startswith('data_preprocessor.'):
+            assert torch.equal(value, knet_setup.ours[key]), key
+    result = inference_model(model, image)
+    assert result.pred_panoptic_seg.sem_seg.shape == (1, 64, 64)
+    assert model.dataset_meta['classes'][0] == 'ellipse'
+
+
+def test_load_from_goes_through_the_adapter_hook(knet_setup):
+    model = MODELS.build(Config.fromfile(knet_setup.config).model)
+    checkpoint = torch.load(knet_setup.official)
+    runner = SimpleNamespace(model=model, cfg=Config.fromfile(knet_setup.config))
+    CheckpointAdapterHook().after_load_checkpoint(runner, checkpoint)
+    assert set(checkpoint['state_dict']) == set(knet_setup.ours)
+    assert checkpoint['meta'] == {'mmdet_version': '2.17.0'}
+    yoso = MODELS.build(Config.fromfile('configs/yoso/yoso_r18-tiny_synthetic-shapes.py').model)
+    with pytest.raises(CheckpointMismatchError, match='holds K-Net weights .* but the model is YOSO'):
+        CheckpointAdapterHook().after_load_checkpoint(SimpleNamespace(model=yoso, cfg=runner.cfg),
+                                                      torch.load(knet_setup.official))
+
+
+@pytest.mark.parametrize('case', ['html', 'other_family'])
+def test_test_tool_names_the_bad_file_in_one_line(case, knet_setup, repo_root, tmp_path, capsys):
+    if case == 'html':
+        path = tmp_path / 'view.pth'
+        path.write_text('<!DOCTYPE html><html><body>Google Drive - Sign in</body></html>')
+        expected = r'^error: .*view\.pth: an HTML page, not a checkpoint \(.*\)$'
+    else:
+        path = tmp_path / 'yoso.pth'
+        yoso = MODELS.build(Config.fromfile('configs/yoso/yoso_r18-tiny_synthetic-shapes.py').model)
+        torch.save({'state_dict': yoso.state_dict()}, path)
+        expected = (r'^error: .*yoso\.pth: the checkpoint holds YOSO weights \(mmpanoptic layout\) but the model '
+                    r'is KNet \(use a YOSO config for this file, or a K-Net checkpoint')
+    with pytest.raises(SystemExit) as exc:
+        _tool(repo_root, 'tools/test.py').main([knet_setup.config, str(path), '--work-dir', str(tmp_path)])
+    assert exc.value.code == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith('error: ')]
+    assert len(errors) == 1 and re.search(expected, errors[0]), errors
