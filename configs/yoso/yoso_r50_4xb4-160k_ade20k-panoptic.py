@@ -21,6 +21,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     clip_grad=dict(max_norm=0.01, norm_type=2),
+    # detectron2 decays no norm layer, the backbone's included (mmengine's own constructor would decay those).
+    constructor='NormDecayOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1, decay_mult=1.0)}, norm_decay_mult=0.0))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 

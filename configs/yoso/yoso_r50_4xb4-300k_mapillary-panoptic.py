@@ -18,7 +18,19 @@ model = dict(
     panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
     test_cfg=dict(object_mask_thr=0.0, iou_thr=0.8))
 
-train_dataloader = dict(batch_size=4, num_workers=4)
+# The official crop is a plain uniform crop (detectron2 RandomCrop), not the instance-aware one of RT-K-Net.
+backend_args = None
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadPanopticGT', backend_args=backend_args),
+    dict(type='RandomChoiceResize', scales=[(8192, int(x * 0.1 * 2048)) for x in range(5, 21)], keep_ratio=True),
+    dict(type='RandomCrop', crop_size=(1024, 1024), crop_type='absolute', allow_negative_crop=True),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Pad', size=(1024, 1024), pad_val=dict(img=0, seg=255)),
+    dict(type='PackPanopticInputs'),
+]
+train_dataloader = dict(batch_size=4, num_workers=4, dataset=dict(pipeline=train_pipeline))
 
 max_iters = 300000
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=20000)
@@ -29,6 +41,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     clip_grad=dict(max_norm=0.01, norm_type=2),
+    # detectron2 decays no norm layer, the backbone's included (mmengine's own constructor would decay those).
+    constructor='NormDecayOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1, decay_mult=1.0)}, norm_decay_mult=0.0))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 

@@ -23,7 +23,8 @@ train_pipeline = [
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-5, 1e-5), by_mask=True),
     dict(type='PackPanopticInputs'),
 ]
-train_dataloader = dict(batch_size=4, num_workers=4, dataset=dict(pipeline=train_pipeline))
+# The official code trains on every COCO image (no empty-image or size filter).
+train_dataloader = dict(batch_size=4, num_workers=4, dataset=dict(pipeline=train_pipeline, filter_cfg=None))
 
 max_iters = 368750
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
@@ -35,6 +36,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     clip_grad=dict(max_norm=0.01, norm_type=2),
+    # detectron2 decays no norm layer, the backbone's included (mmengine's own constructor would decay those).
+    constructor='NormDecayOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1, decay_mult=1.0)}, norm_decay_mult=0.0))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 

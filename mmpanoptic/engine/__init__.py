@@ -2,6 +2,7 @@ from .checkpoint import (CheckpointFileError, UnsafeCheckpointError, install as 
                          mmengine_safe_globals)
 from .dist import setup_cpu_distributed
 from .hooks import CheckpointAdapterHook, add_checkpoint_adapter_hook
+from .optimizers import NormDecayOptimWrapperConstructor
 
 __all__ = ['CheckpointAdapterHook', 'CheckpointFileError', 'UnsafeCheckpointError', 'add_checkpoint_adapter_hook',
-           'install_checkpoint_compat', 'mmengine_safe_globals', 'setup_cpu_distributed']
+           'install_checkpoint_compat', 'mmengine_safe_globals', 'NormDecayOptimWrapperConstructor', 'setup_cpu_distributed']

@@ -1,4 +1,4 @@
-# Mapillary Vistas v1.2 panoptic (65 classes). YOSO / RT-K-Net recipe: short side 1024-4096 (max 8192),
+# Mapillary Vistas v1.2 panoptic (65 classes). YOSO / RT-K-Net recipe: 16 short sides 1024-4096 (max 8192),
 # 1024x1024 instance-aware crop, SSD colour jitter, flip, pad to 1024; test with the long side at 2048.
 dataset_type = 'MapillaryVistasPanopticDataset'
 data_root = 'data/mapillary_vistas/'
@@ -7,7 +7,8 @@ backend_args = None
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadPanopticGT', backend_args=backend_args),
-    dict(type='RandomChoiceResize', scales=[(8192, s) for s in range(1024, 4097, 128)], keep_ratio=True),
+    # the official MIN_SIZE_TRAIN of RT-K-Net and YOSO: int(x * 0.1 * 2048) for x in 5..20 (16 sizes)
+    dict(type='RandomChoiceResize', scales=[(8192, int(x * 0.1 * 2048)) for x in range(5, 21)], keep_ratio=True),
     dict(type='InstanceAwareRandomCrop', crop_size=(1024, 1024), max_tries=10),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),

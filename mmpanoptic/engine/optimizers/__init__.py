@@ -1,0 +1,1 @@
+from .norm_decay_constructor import NormDecayOptimWrapperConstructor  # noqa: F401
