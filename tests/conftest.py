@@ -5,7 +5,6 @@ import sys
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_FIXTURES = os.path.join(os.path.dirname(REPO_ROOT), 'shared', 'fixtures')
 
 
 @pytest.fixture(scope='session')

@@ -13,7 +13,7 @@ from mmpanoptic.datasets import (ADE20KPanopticDataset, CityscapesPanopticDatase
                                  MapillaryVistasPanopticDataset)
 
 H, W = 32, 48
-FIXTURES = '/work/shared/fixtures/coco_panoptic_sample'
+FIXTURES = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'coco_panoptic_sample')
 
 TRAIN_PIPELINE = [
     dict(type='LoadImageFromFile'),

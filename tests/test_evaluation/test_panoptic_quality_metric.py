@@ -19,8 +19,7 @@ from PIL import Image
 from mmpanoptic.evaluation.functional import evaluate_panoptic_folder
 from mmpanoptic.evaluation.metrics import PanopticQualityMetric
 
-FIXTURE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), '..', 'shared', 'fixtures',
-                   'coco_panoptic_sample')
+FIXTURE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'coco_panoptic_sample')
 
 
 def perturbed_prediction(gt_ids, segments, categories, rng):

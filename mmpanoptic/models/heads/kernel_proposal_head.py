@@ -88,11 +88,7 @@ class KernelProposalHead(BaseModule):
         thing_masks = self.init_kernels(loc)
         seg_logits = self.conv_seg(sem)
         batch_size = x.shape[0]
-        if self.normalize_group_features:
-            group_feats = assemble_group_features(thing_masks, x, True)
-        else:
-            with torch.autocast(device_type=x.device.type, enabled=False):
-                group_feats = assemble_group_features(thing_masks.float(), x.float(), False)
+        group_feats = assemble_group_features(thing_masks, x, self.normalize_group_features)
         thing_kernels = self.init_kernels.weight.flatten(1)[None] + group_feats
         stuff_kernels = self.conv_seg.weight[self.num_things_classes:].flatten(1)[None].expand(batch_size, -1, -1)
         kernels = torch.cat([thing_kernels, stuff_kernels.to(thing_kernels.dtype)], dim=1)

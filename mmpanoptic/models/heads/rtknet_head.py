@@ -1,9 +1,7 @@
 """RT-K-Net head: merged panoptic kernels, auxiliary semantic head and contrastive loss."""
 from typing import Dict, Optional, Sequence, Tuple, Union
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmdet.structures import SampleList
 from mmengine.model import BaseModule
@@ -98,11 +96,7 @@ class RTKNetHead(BaseModule):
         """Transformed features X (B, C, H, W), initial kernels (B, N, C) and mask logits (B, N, H, W)."""
         x = self.feat_transform(feats if isinstance(feats, Tensor) else feats[-1])
         masks = self.init_kernels(x)
-        if self.normalize_group_features:
-            group_feats = assemble_group_features(masks, x, True)
-        else:
-            with torch.autocast(device_type=x.device.type, enabled=False):
-                group_feats = assemble_group_features(masks.float(), x.float(), False)
+        group_feats = assemble_group_features(masks, x, self.normalize_group_features)
         kernels = self.init_kernels.weight.flatten(1)[None] + group_feats
         return x, kernels, masks
 

@@ -112,10 +112,7 @@ class KernelUpdateHead(nn.Module):
         """
         if mask_logits.shape[-2:] != feats.shape[-2:]:
             mask_logits = F.interpolate(mask_logits, feats.shape[-2:], mode='bilinear', align_corners=False)
-        if self.normalize_group_features:
-            return assemble_group_features(mask_logits, feats, True, self.hard_mask_thr)
-        with torch.autocast(device_type=feats.device.type, enabled=False):
-            return assemble_group_features(mask_logits.float(), feats.float(), False, self.hard_mask_thr)
+        return assemble_group_features(mask_logits, feats, self.normalize_group_features, self.hard_mask_thr)
 
     def update_kernels(self, group_feats: Tensor, kernels: Tensor) -> Tensor:
         """Adaptive kernel update, fp32 unless the group features are normalised. (B, N, C) -> (B, N, C)."""

@@ -10,6 +10,7 @@ from mmengine.model import BaseModule, constant_init, trunc_normal_init
 from torch import Tensor
 
 from mmpanoptic.registry import MODELS
+from .group_features import assemble_group_features
 
 
 def _fc_branch(embed_dims: int, num_fcs: int) -> nn.ModuleList:
@@ -28,7 +29,7 @@ class YOSODecoderLayer(BaseModule):
     mask logits A (B, N, H, W):
 
     1. pre-attention: ``f = sum_hw 1[sigmoid(A) > hard_mask_thr] * S`` (B, N, C), sum-pooled, no gradient
-       through the hard masks;
+       through the hard masks; under autocast, f and step 2 run in float32 (the sum overflows fp16);
     2. ``f = LN(f + f_atten(k, f))``; 3. ``k' = LN(f + k_atten(k, f))`` (both take the old k as query);
     4. ``k' = LN(k' + MHSA(k'))``; 5. ``obj = LN(k' + FFN(k'))``;
     6. class logits ``fc_cls(cls_fcs(obj))`` (B, N, num_classes + 1), not divided by the temperature;
@@ -110,9 +111,11 @@ class YOSODecoderLayer(BaseModule):
             tuple: class logits (B, N, num_classes + 1) or None, mask logits (B, N, H, W) and the new
             proposal kernels (B, N, C).
         """
-        hard_masks = (mask_preds.sigmoid() > self.hard_mask_thr).to(features.dtype)
-        pooled = torch.einsum('bnhw,bchw->bnc', hard_masks, features)
-        pooled = self.f_atten_norm(pooled + self.f_atten(kernels, pooled))
+        # The sum-pooled features exceed the fp16 range on large masks: they and the first token mixer stay
+        # in float32 until its LayerNorm (the shared dtype policy of assemble_group_features).
+        pooled = assemble_group_features(mask_preds, features, False, self.hard_mask_thr)
+        with torch.autocast(device_type=features.device.type, enabled=False):
+            pooled = self.f_atten_norm(pooled + self.f_atten(kernels.to(pooled.dtype), pooled))
         obj = self.k_atten_norm(pooled + self.k_atten(kernels, pooled))
         obj = self.s_atten_norm(self.s_atten(obj))
         obj = self.ffn_norm(self.ffn(obj))

@@ -83,8 +83,9 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         mask = ids == k
         mask_area = mask.sum()
         original_area = (mask_probs[k] >= mask_thr).sum()
-        if mask_area == 0 or original_area == 0 or not passes_overlap(mask_area, original_area, overlap_thr,
-                                                                        overlap_rule):
+        if mask_area == 0 or original_area == 0:
+            continue
+        if not passes_overlap(mask_area, original_area, overlap_thr, overlap_rule):
             continue
         label = int(labels[k])
         if label < num_things:

@@ -34,15 +34,17 @@ def test_group_features_sum_and_mean():
     assert torch.equal(mean[1, 2], torch.zeros(8))
 
 
-def test_group_features_fp16_overflow_and_normalised_finite():
+def test_group_features_sum_in_float32_and_normalised_in_fp16():
     # 128x128 mask of features around 8: the sum (~131072) exceeds fp16's max (65504), the mean does not.
     feats = (8 + torch.rand(1, 4, 128, 128)).half()
     logits = torch.full((1, 2, 128, 128), 5.0).half()
     logits[0, 1, :, 64:] = -5
+    assert torch.isinf(torch.einsum('bnhw,bchw->bnc', (logits.sigmoid() > 0.5).half(), feats)).any()
     summed = assemble_group_features(logits, feats, normalize=False)
     mean = assemble_group_features(logits, feats, normalize=True)
-    assert summed.dtype == mean.dtype == torch.float16
-    assert torch.isinf(summed[0, 0]).all()
+    # the dtype policy: the sum is taken in float32 even from fp16 inputs; the mean stays in fp16
+    assert summed.dtype == torch.float32 and mean.dtype == torch.float16
+    torch.testing.assert_close(summed, assemble_group_features(logits.float(), feats.float(), normalize=False))
     assert torch.isfinite(mean).all()
     reference = assemble_group_features(logits.float(), feats.float(), normalize=True)
     torch.testing.assert_close(mean.float(), reference, rtol=2e-3, atol=2e-2)
