@@ -14,12 +14,12 @@ num_stuff_classes = 3
 channels = 64
 stage_cfg = dict(in_channels=channels, feat_channels=channels, num_heads=4, feedforward_channels=4 * channels)
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     backbone=dict(
         depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=channels),
     panoptic_head=dict(
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         rpn_head=dict(
             num_proposals=20,
             in_channels=channels,
@@ -30,10 +30,7 @@ model = dict(
                 pe_num_feats=channels // 2,
                 norm_cfg=dict(type='GN', num_groups=16, requires_grad=True)),
             norm_cfg=dict(type='GN', num_groups=16, requires_grad=True)),
-        iter_head=dict(stage_cfg=stage_cfg)),
-    panoptic_fusion_head=dict(
-        num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes,
-        num_bound_kernels=num_stuff_classes))
+        iter_head=dict(stage_cfg=stage_cfg)))
 
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)

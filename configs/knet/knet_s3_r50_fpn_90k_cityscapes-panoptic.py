@@ -8,11 +8,9 @@ _base_ = [
 num_things_classes = 8
 num_stuff_classes = 11
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    panoptic_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
-    panoptic_fusion_head=dict(
-        num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes,
-        num_bound_kernels=num_stuff_classes),
     test_cfg=dict(merge='iterative'))
 
 max_iters = 90000

@@ -78,11 +78,9 @@ model = dict(
             type='DiceLoss', use_sigmoid=True, activate=True, reduction='mean', naive_dice=True, eps=1.0,
             loss_weight=5.0)),
     panoptic_fusion_head=dict(
-        type='MaskFormerFusionHead',
+        type='MaskClassificationFusionHead',
         num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
-        loss_panoptic=None,
-        init_cfg=None),
+        num_stuff_classes=num_stuff_classes),
     train_cfg=dict(
         num_points=1024,
         oversample_ratio=3.0,
@@ -95,13 +93,18 @@ model = dict(
                 dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0)
             ]),
         sampler=dict(type='MaskPseudoSampler')),
+    # mmdet's MaskFormerFusionHead rules (object_mask_thr 0.8, iou_thr 0.8, filter_low_score) on the
+    # project's fusion head, which returns a long map.
     test_cfg=dict(
-        panoptic_on=True,
-        semantic_on=False,
+        scorer='softmax',
+        score_filter='object',
+        score_thr=0.8,
+        mask_resize='pad_crop_logits',
+        segment_mask='argmax_and_own',
+        overlap_thr=0.8,
+        overlap_rule='ratio',
         instance_on=False,
-        max_per_image=24,
-        iou_thr=0.8,
-        filter_low_score=True),
+        max_per_image=24),
     init_cfg=None)
 
 train_dataloader = dict(batch_size=8, sampler=dict(type='InfiniteSampler', shuffle=True))

@@ -11,9 +11,9 @@ _base_ = [
 num_things_classes = 37
 num_stuff_classes = 28
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=rtformer_b_imagenet)),
-    panoptic_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
-    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
     test_cfg=dict(score_thr=0.0, overlap_thr=0.6, merge='parallel'))
 train_dataloader = dict(batch_size=4)
 

@@ -23,12 +23,12 @@ num_stuff_classes = 3
 channels = 64
 norm_cfg = dict(type='GN', num_groups=8, requires_grad=True)
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     backbone=dict(base_channels=16, drop_path_rate=0.0, cross_size=4, norm_cfg=norm_cfg),
     neck=dict(in_channels=(32, 128), dappm_channels=32, head_channels=channels, out_channels=channels,
               norm_cfg=norm_cfg),
     panoptic_head=dict(
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         in_channels=channels,
         feat_channels=channels,
         num_kernels=20,
@@ -37,23 +37,21 @@ model = dict(
             num_stages=3,
             stage_cfg=dict(in_channels=channels, feat_channels=channels, num_heads=4,
                            feedforward_channels=4 * channels)),
-        loss_inst_disc=dict(num_samples=512)),
-    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes))
+        loss_inst_disc=dict(num_samples=512)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='LoadPanopticGT', backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=image_size, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='InstanceAwareRandomCrop', crop_size=(224, 224)),
-    dict(type='PackDetInputs')
+    dict(type='PackPanopticInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))
+    dict(type='LoadPanopticGT', backend_args={{_base_.backend_args}}),
+    dict(type='PackPanopticInputs')
 ]
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))

@@ -13,6 +13,8 @@ _base_ = [
 num_things_classes = 4
 num_stuff_classes = 3
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     backbone=dict(
         depth=18,
         base_channels=32,
@@ -21,15 +23,12 @@ model = dict(
         init_cfg=None),
     neck=dict(in_channels=[32, 64, 128, 256], agg_channels=32, out_channels=64, norm_cfg=dict(type='BN')),
     panoptic_head=dict(
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         in_channels=64,
         num_queries=20,
         temperature=0.1,
         layer_cfg=dict(num_heads=4, feedforward_channels=256)),
-    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
     train_cfg=dict(num_points=1024),
-    test_cfg=dict(object_mask_thr=0.5))
+    test_cfg=dict(score_thr=0.5))
 
 train_dataloader = dict(
     batch_size=8,

@@ -6,9 +6,10 @@ _base_ = ['../_base_/models/yoso_r50.py', '../_base_/datasets/ade20k_panoptic.py
 num_things_classes = 100
 num_stuff_classes = 50
 model = dict(
-    panoptic_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes, temperature=0.5),
-    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
-    test_cfg=dict(object_mask_thr=0.2, iou_thr=0.8))
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
+    panoptic_head=dict(temperature=0.5),
+    test_cfg=dict(score_thr=0.2, overlap_thr=0.8))
 
 train_dataloader = dict(batch_size=4, num_workers=4)
 

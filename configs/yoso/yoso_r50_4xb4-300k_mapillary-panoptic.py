@@ -9,14 +9,13 @@ _base_ = [
 num_things_classes = 37
 num_stuff_classes = 28
 model = dict(
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     panoptic_head=dict(
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         num_queries=150,
         temperature=0.1,
         layer_cfg=dict(num_cls_fcs=3, num_mask_fcs=3)),
-    panoptic_fusion_head=dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes),
-    test_cfg=dict(object_mask_thr=0.0, iou_thr=0.8))
+    test_cfg=dict(score_thr=0.0, overlap_thr=0.8))
 
 # The official crop is a plain uniform crop (detectron2 RandomCrop), not the instance-aware one of RT-K-Net.
 backend_args = None

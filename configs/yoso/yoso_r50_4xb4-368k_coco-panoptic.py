@@ -10,7 +10,7 @@ model = dict(
              pad_seg=True, seg_pad_value=255)
     ]),
     panoptic_head=dict(temperature=0.05),
-    test_cfg=dict(object_mask_thr=0.7, iou_thr=0.8))
+    test_cfg=dict(score_thr=0.7, overlap_thr=0.8))
 
 backend_args = None
 train_pipeline = [

@@ -44,7 +44,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from panopticapi.utils import id2rgb
+
+from mmpanoptic.structures.panoptic_encoding import coco_rgb, step_rgb
 
 from .synthetic_shapes_meta import CLASSES, PALETTE, STUFF_CLASSES, THING_CLASSES
 
@@ -457,7 +458,7 @@ def generate_image_dataset(out_dir: str,
             image, segments, classes = _render_picture(_stream(seed, split_index, index), height, width)
             name = f'{index:06d}'
             _write_image(osp.join(image_dir, f'{name}.jpg'), image)
-            _write_image(osp.join(png_dir, f'{name}.png'), id2rgb(segments))
+            _write_image(osp.join(png_dir, f'{name}.png'), coco_rgb(segments))
             images.append(dict(id=index, file_name=f'{name}.jpg', height=height, width=width))
             annotations.append(
                 dict(image_id=index, file_name=f'{name}.png', segments_info=_segments_info(segments, classes)))
@@ -556,8 +557,7 @@ def _render_sequence(rng: np.random.Generator, height: int, width: int,
 
 def encode_kitti_step(labels: np.ndarray, track_ids: np.ndarray) -> np.ndarray:
     """KITTI-STEP panoptic PNG content (H, W, 3) uint8 RGB: R = class, G * 256 + B = track id."""
-    return np.stack([labels.astype(np.uint8), (track_ids // 256).astype(np.uint8),
-                     (track_ids % 256).astype(np.uint8)], axis=-1)
+    return step_rgb(labels, track_ids)
 
 
 def generate_video_dataset(out_dir: str,

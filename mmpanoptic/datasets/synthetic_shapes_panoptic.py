@@ -1,24 +1,24 @@
 """COCO-panoptic dataset of the built-in synthetic shapes image data."""
 from typing import List
 
-from mmdet.datasets import CocoPanopticDataset
 from mmengine.fileio import load
 
 from mmpanoptic.registry import DATASETS
+from .base_panoptic_dataset import BasePanopticDataset
 from .synthetic_shapes_meta import METAINFO
 
 
 @DATASETS.register_module()
-class SyntheticShapesPanopticDataset(CocoPanopticDataset):
+class SyntheticShapesPanopticDataset(BasePanopticDataset):
     """The image dataset written by :func:`~mmpanoptic.datasets.synthetic_shapes.generate_image_dataset`.
 
-    Identical to mmdet's :class:`CocoPanopticDataset` with the synthetic shapes classes (4 things, then
-    3 stuff). Before loading, the categories of ``ann_file`` are checked against the dataset's classes
-    (name, order and ``isthing``), so an annotation file of another dataset fails with a clear message
-    instead of silently dropping classes.
+    A regular mmpanoptic panoptic dataset (:class:`BasePanopticDataset`: explicit category ids, the file
+    validated on load) with the synthetic shapes classes (4 things, then 3 stuff; category id = position
+    + 1). Before loading, the categories of ``ann_file`` are also checked against the dataset's class names
+    (name, order and ``isthing``), so an annotation file of another dataset fails with a clear message.
     """
 
-    METAINFO = METAINFO
+    METAINFO = dict(METAINFO, category_ids=tuple(range(1, len(METAINFO['classes']) + 1)))
 
     def load_data_list(self) -> List[dict]:
         categories = load(self.ann_file, backend_args=self.backend_args).get('categories')

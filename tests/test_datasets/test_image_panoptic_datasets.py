@@ -210,6 +210,13 @@ def test_bad_inputs(tmp_path):
         dataset[0]
     write_png(osp.join(root, 'leftImg8bit/train/aachen/aachen_000000_000019_leftImg8bit.png'),
               np.zeros((H, W, 3), np.uint8))
+    # Test pipelines resize the image before loading the ground truth: the PNG is compared with the
+    # original size, and stays at it (the metrics read it there).
+    resized_first = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(2 * W, 2 * H), keep_ratio=True),
+                     dict(type='LoadPanopticGT'), dict(type='PackPanopticInputs')]
+    out = build(pipeline=resized_first, test_mode=True)[0]
+    assert out['inputs'].shape[-2:] == (2 * H, 2 * W)
+    assert out['data_samples'].gt_sem_seg.sem_seg.shape[-2:] == (H, W)
     rewrite(annotations=[dict(content['annotations'][0], segments_info=segments[:2])])
     with pytest.raises(ValueError, match=r'gtFine_panoptic.png: segment ids \[3\] of the PNG are not in'):
         build()[0]

@@ -20,9 +20,9 @@ import cv2
 import numpy as np
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from panopticapi.utils import id2rgb
 
 from mmpanoptic.registry import DATASETS
+from mmpanoptic.structures.panoptic_encoding import coco_rgb
 from mmpanoptic.utils import register_all_modules
 
 
@@ -53,7 +53,7 @@ def generate_cityscapes(root: str, num_images: int, seed: int = 0) -> None:
         os.makedirs(png_dir, exist_ok=True)
         cv2.imwrite(osp.join(img_dir, f'{image_id}_leftImg8bit.png'),
                     rng.integers(0, 255, (height, width, 3), dtype=np.uint8))
-        cv2.imwrite(osp.join(png_dir, f'{image_id}_gtFine_panoptic.png'), id2rgb(ids)[..., ::-1])
+        cv2.imwrite(osp.join(png_dir, f'{image_id}_gtFine_panoptic.png'), coco_rgb(ids)[..., ::-1])
         images.append(dict(id=image_id, file_name=f'{image_id}_leftImg8bit.png', height=height, width=width))
         annotations.append(dict(image_id=image_id, file_name=f'{image_id}_gtFine_panoptic.png',
                                 segments_info=segments))

@@ -62,7 +62,7 @@ def benchmark_merge(num_kernels, shape, device, warmup, iters, num_things=8, num
             if device.startswith('cuda'):
                 torch.cuda.synchronize()
             start = time.perf_counter()
-            outputs[name] = merge(masks, scores, labels, eligible, num_things, num_classes, 0.6)
+            outputs[name] = merge(masks, scores, labels, eligible, num_things, num_classes, 0.6).panoptic
             if device.startswith('cuda'):
                 torch.cuda.synchronize()
             if i >= warmup:

@@ -21,9 +21,9 @@ from typing import Callable, Dict, List
 import cv2
 import numpy as np
 from mmdet.evaluation.functional import pq_compute_single_core
-from panopticapi.utils import id2rgb, rgb2id
 
 from mmpanoptic.datasets.synthetic_shapes_meta import THING_CLASSES
+from mmpanoptic.structures.panoptic_encoding import coco_ids, coco_rgb
 
 NUM_THINGS = len(THING_CLASSES)
 
@@ -87,12 +87,12 @@ def evaluate(data_root: str, split: str) -> Dict[str, dict]:
                 picture = cv2.imread(path, cv2.IMREAD_COLOR)
                 if picture is None:
                     raise FileNotFoundError(f'cannot read panoptic PNG {path}')
-                ids = rgb2id(picture[..., ::-1])
+                ids = coco_ids(picture[..., ::-1])
                 semantic = np.zeros_like(ids)
                 for segment in ann['segments_info']:
                     semantic[ids == segment['id']] = segment['category_id']
                 segments = baseline(ids, semantic, frequent)
-                cv2.imwrite(osp.join(pred_folder, ann['file_name']), id2rgb(ids)[..., ::-1])
+                cv2.imwrite(osp.join(pred_folder, ann['file_name']), coco_rgb(ids)[..., ::-1])
                 pred = dict(ann, segments_info=[dict(id=i, category_id=c) for i, c in segments.items()])
                 pairs.append((ann, pred))
             stat = pq_compute_single_core(0, pairs, gt_folder, pred_folder, categories, print_log=False)

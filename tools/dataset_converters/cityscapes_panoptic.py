@@ -22,11 +22,11 @@ import os
 import os.path as osp
 
 import numpy as np
-from panopticapi.utils import id2rgb
 from PIL import Image
 
 from mmpanoptic.datasets.cityscapes_panoptic import CITYSCAPES_CLASSES
 from mmpanoptic.datasets.converters import segments_info
+from mmpanoptic.structures.panoptic_encoding import coco_rgb
 
 LABEL_IDS = {c[0]: c for c in CITYSCAPES_CLASSES}
 
@@ -43,7 +43,7 @@ def convert_instance_ids(instance_ids: np.ndarray):
         categories[value] = label_id
         if value < 1000 and LABEL_IDS[label_id][3]:
             crowd.append(value)
-    return id2rgb(pan), segments_info(pan, categories, crowd)
+    return coco_rgb(pan), segments_info(pan, categories, crowd)
 
 
 def convert_split(gt_dir: str, split: str) -> int:

@@ -38,6 +38,7 @@ from mmpanoptic.datasets import CityscapesVPSDataset
 from mmpanoptic.datasets.cityscapes_panoptic import CITYSCAPES_CLASSES
 from mmpanoptic.datasets.converters import (check_size, coco_categories, index_by_stem, place_file, read_json,
                                             read_png, run_tasks, segments_info, write_json, write_panoptic_png)
+from mmpanoptic.structures.panoptic_encoding import coco_ids
 
 VOID = 255
 ID_DIVISOR = 1000
@@ -51,8 +52,8 @@ ID_PREFIX = len('0000_0000_')
 
 
 def _colour_key(rgb) -> np.ndarray:
-    rgb = np.asarray(rgb, np.int64)
-    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+    """One integer per colour (the COCO-panoptic id arithmetic)."""
+    return coco_ids(np.asarray(rgb, np.int64))
 
 
 COLOUR_TO_TRAIN_ID = {int(_colour_key(c[4])): c[1] for c in CITYSCAPES_CLASSES}

@@ -18,16 +18,15 @@ from typing import List, Tuple
 import cv2
 import mmcv
 import numpy as np
-from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmengine.config import DictAction
 from mmengine.fileio import load
-from panopticapi.utils import rgb2id
 
 from mmpanoptic.registry import DATASETS
+from mmpanoptic.structures.panoptic_encoding import IGNORE_INDEX, INSTANCE_OFFSET, coco_ids
 from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
 from mmpanoptic.visualization import draw_panoptic_gt
 
-VOID = 255
+VOID = IGNORE_INDEX
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,7 +52,7 @@ def ground_truth(data_info: dict) -> Tuple[np.ndarray, np.ndarray, List[int], Li
     png = mmcv.imread(path, flag='color', channel_order='rgb')
     if png is None:
         raise FileNotFoundError(f'cannot read the panoptic PNG {path}')
-    ids = rgb2id(png)
+    ids = coco_ids(png)
     semantic = np.full(ids.shape, VOID, np.int64)
     masks, labels, instance_ids = [], [], []
     for segment in data_info['segments_info']:

@@ -8,15 +8,14 @@ backend_args = None
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadPanopticAnnotations', backend_args=backend_args),
+    dict(type='LoadPanopticGT', backend_args=backend_args),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    dict(type='PackPanopticInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadPanopticAnnotations', backend_args=backend_args),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor', 'flip', 'flip_direction'))
+    dict(type='LoadPanopticGT', backend_args=backend_args),
+    dict(type='PackPanopticInputs')
 ]
 
 train_dataloader = dict(

@@ -6,17 +6,16 @@ _base_ = './synthetic_shapes_panoptic.py'
 image_size = (128, 128)
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
+    dict(type='LoadPanopticGT', backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=image_size, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    dict(type='PackPanopticInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadPanopticAnnotations', backend_args={{_base_.backend_args}}),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))
+    dict(type='LoadPanopticGT', backend_args={{_base_.backend_args}}),
+    dict(type='PackPanopticInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

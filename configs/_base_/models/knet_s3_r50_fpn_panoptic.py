@@ -2,7 +2,6 @@
 # configs/det/_base_/models/knet_s3_r50_fpn_panoptic.py (COCO: 80 things + 53 stuff).
 num_things_classes = 80
 num_stuff_classes = 53
-num_classes = num_things_classes + num_stuff_classes
 num_proposals = 100
 num_stages = 3
 
@@ -27,6 +26,8 @@ assigner = dict(
 
 model = dict(
     type='KNet',
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='ResNet',
@@ -41,8 +42,6 @@ model = dict(
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=4),
     panoptic_head=dict(
         type='KNetHead',
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         rpn_head=dict(
             type='KernelProposalHead',
             num_proposals=num_proposals,
@@ -72,11 +71,7 @@ model = dict(
             loss_dice=dict(type='DiceLoss', eps=1e-3, naive_dice=False, loss_weight=4.0),
             loss_rank=dict(type='MaskRankLoss', target_mode='last', loss_weight=0.1)),
         loss_seg=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)),
-    panoptic_fusion_head=dict(
-        type='KernelPanopticFusionHead',
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
-        num_bound_kernels=num_stuff_classes),
+    panoptic_fusion_head=dict(type='MaskClassificationFusionHead'),
     train_cfg=None,
     test_cfg=dict(
         score_thr=0.3,

@@ -20,6 +20,8 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 
 model = dict(
     type='RTKNet',
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='RTFormer',
@@ -40,8 +42,6 @@ model = dict(
         norm_cfg=norm_cfg),
     panoptic_head=dict(
         type='RTKNetHead',
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         in_channels=256,
         feat_channels=256,
         num_kernels=num_kernels,
@@ -79,8 +79,7 @@ model = dict(
             type='InstanceDiscriminationLoss', num_samples=4096, sample_temperature=0.3, temperature=0.3,
             loss_weight=1.0)),
     panoptic_fusion_head=dict(
-        type='KernelPanopticFusionHead', num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes),
+        type='MaskClassificationFusionHead'),
     train_cfg=None,
     test_cfg=dict(
         score_thr=0.3,

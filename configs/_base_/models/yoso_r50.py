@@ -1,9 +1,10 @@
 # YOSO with a ResNet-50 backbone (COCO panoptic: 80 things + 53 stuff).
 num_things_classes = 80
 num_stuff_classes = 53
-num_classes = num_things_classes + num_stuff_classes
 model = dict(
     type='YOSO',
+    num_things_classes=num_things_classes,
+    num_stuff_classes=num_stuff_classes,
     data_preprocessor=dict(
         type='DetDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
@@ -33,8 +34,6 @@ model = dict(
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
     panoptic_head=dict(
         type='YOSOHead',
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         in_channels=256,
         num_queries=100,
         num_stages=2,
@@ -52,11 +51,7 @@ model = dict(
             type='DiceLoss', use_sigmoid=True, activate=True, reduction='mean', naive_dice=True, eps=1.0,
             loss_weight=5.0)),
     panoptic_fusion_head=dict(
-        type='MaskFormerFusionHead',
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
-        loss_panoptic=None,
-        init_cfg=None),
+        type='MaskClassificationFusionHead'),
     train_cfg=dict(
         num_points=12544,
         oversample_ratio=3.0,
@@ -69,12 +64,18 @@ model = dict(
                 dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0)
             ]),
         sampler=dict(type='MaskPseudoSampler')),
+    # Official YOSO (Mask2Former's inference): softmax scores with a no-object class, queries kept above the
+    # object-mask threshold, logits resized before the sigmoid, a segment is dropped if visible / own area
+    # < 0.8, its pixels below 0.5 are void; instance results as Mask2Former's.
     test_cfg=dict(
-        panoptic_on=True,
-        semantic_on=False,
+        scorer='softmax',
+        score_filter='object',
+        score_thr=0.7,
+        mask_resize='pad_crop_logits',
+        segment_mask='argmax_and_own',
+        overlap_thr=0.8,
+        overlap_rule='ratio',
+        merge='parallel',
         instance_on=True,
-        max_per_image=100,
-        iou_thr=0.8,
-        object_mask_thr=0.7,
-        filter_low_score=True),
+        max_per_image=100),
     init_cfg=None)

@@ -11,9 +11,10 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
-from panopticapi.utils import id2rgb
 from PIL import Image
 from scipy import ndimage
+
+from mmpanoptic.structures.panoptic_encoding import coco_rgb
 
 
 def read_png(path: str, channels: Optional[int] = None) -> np.ndarray:
@@ -93,7 +94,7 @@ def segments_info(id_map: np.ndarray, categories: Mapping[int, int],
 def write_panoptic_png(path: str, id_map: np.ndarray) -> None:
     """Write an (H, W) segment-id map as an RGB PNG with ``id = R + 256 G + 256^2 B``."""
     os.makedirs(osp.dirname(path), exist_ok=True)
-    Image.fromarray(id2rgb(id_map)).save(path)
+    Image.fromarray(coco_rgb(id_map)).save(path)
 
 
 def coco_categories(metainfo: dict) -> List[dict]:

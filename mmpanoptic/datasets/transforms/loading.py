@@ -9,10 +9,9 @@ from mmdet.structures.mask import BitmapMasks
 from mmengine.fileio import get
 
 from mmpanoptic.registry import TRANSFORMS
+from mmpanoptic.structures.panoptic_encoding import IGNORE_INDEX, STEP_SHIFT, STEP_VOID, coco_ids, step_fields
 
-IGNORE_INDEX = 255
-STEP_VOID = 255
-STEP_ID_OFFSET = 1 << 16
+STEP_ID_OFFSET = 1 << STEP_SHIFT  # key of a thing instance: category id * 2^16 + track id
 
 
 @TRANSFORMS.register_module()
@@ -45,7 +44,7 @@ class LoadPanopticGT(BaseTransform):
     Nothing is added when ``seg_map_path`` is None (inference without ground truth).
 
     Errors (``ValueError``/``IOError`` naming the PNG): unreadable or corrupt PNG, a PNG whose size
-    differs from the image (``img`` when loaded, else ``height``/``width``), a PNG id absent from
+    differs from the original image (``ori_shape``, else ``img``, else ``height``/``width``), a PNG id absent from
     ``segments_info``, an unknown STEP category, a STEP track id on a stuff class.
 
     Args:
@@ -66,6 +65,10 @@ class LoadPanopticGT(BaseTransform):
 
     @staticmethod
     def _expected_shape(results: dict) -> Optional[Tuple[int, int]]:
+        # The original image size: test pipelines resize the image before loading the ground truth, which
+        # the metrics read at the original size.
+        if results.get('ori_shape') is not None:
+            return tuple(results['ori_shape'][:2])
         if results.get('img') is not None:
             return tuple(results['img'].shape[:2])
         if results.get('height') is not None and results.get('width') is not None:
@@ -80,7 +83,7 @@ class LoadPanopticGT(BaseTransform):
             tuple: ``seg`` (H, W) uint8 labels, ``index`` (H, W) int64 segment index per pixel (0 = VOID,
             ``i + 1`` = ``segments_info[i]``) and ``[(index, label, instance_id)]`` of the thing segments.
         """
-        pan = png[..., 0] + 256 * png[..., 1] + 65536 * png[..., 2]
+        pan = coco_ids(png)
         segments = results.get('segments_info', [])
         seg_ids = np.array([0] + [s['id'] for s in segments], dtype=np.int64)
         labels = np.array([IGNORE_INDEX] + [s['category'] for s in segments], dtype=np.uint8)
@@ -108,7 +111,7 @@ class LoadPanopticGT(BaseTransform):
         lut[STEP_VOID] = IGNORE_INDEX
         for label, cat_id in enumerate(category_ids):
             lut[cat_id] = label
-        semantic, track = png[..., 0], png[..., 1] * 256 + png[..., 2]
+        semantic, track = step_fields(png)
         seg = lut[semantic]
         if (seg < 0).any():
             bad = np.unique(semantic[seg < 0]).tolist()

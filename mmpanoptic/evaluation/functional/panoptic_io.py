@@ -21,11 +21,9 @@ import mmcv
 import numpy as np
 from mmengine.fileio import get
 
-from .segment_histogram import VOID_LABEL, Lookup, SegmentHistogram, segment_histogram
+from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET, STEP_SHIFT, STEP_VOID, coco_ids, step_ids
 
-INSTANCE_OFFSET = 1000  # mmdet.evaluation.functional.INSTANCE_OFFSET
-STEP_VOID = 255
-STEP_SHIFT = 16
+from .segment_histogram import VOID_LABEL, Lookup, SegmentHistogram, segment_histogram
 
 
 def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
@@ -47,21 +45,6 @@ def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f'{path}: empty image.')
     return image[..., ::-1]  # cv2 decodes to BGR
-
-
-def coco_ids(rgb: np.ndarray) -> np.ndarray:
-    """COCO-panoptic ids ``R + 256 G + 256^2 B`` of an (H, W, 3) RGB map, int64 (H, W)."""
-    rgb = rgb.astype(np.int64)
-    return rgb[..., 0] + (rgb[..., 1] << 8) + (rgb[..., 2] << 16)
-
-
-def step_ids(rgb: np.ndarray) -> np.ndarray:
-    """Ids of an (H, W, 3) STEP map as int64 (H, W): ``(R + 1) % 256 << 16 | (G << 8 | B)``.
-
-    Void (R = 255) gets class field 0, so the ids of a map span a small range (fast histogram).
-    """
-    rgb = rgb.astype(np.int64)
-    return (((rgb[..., 0] + 1) & 255) << STEP_SHIFT) | (rgb[..., 1] << 8) | rgb[..., 2]
 
 
 def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd: bool = True,

@@ -8,9 +8,9 @@ from mmdet.evaluation.metrics import CocoPanopticMetric
 from mmdet.evaluation.metrics.coco_panoptic_metric import parse_pq_results, print_panoptic_table
 from mmengine.fileio import dump
 from mmengine.logging import MMLogger
-from panopticapi.utils import id2rgb
 
 from mmpanoptic.registry import METRICS
+from mmpanoptic.structures.panoptic_encoding import coco_rgb
 from ..functional import (CocoPanopticPNG, PanopticStats, WorkerPool, compact_ids, dataset_cat2label, load_json,
                           match_segments, mmdet_segments_to_coco, prediction_histogram, prediction_lookup)
 
@@ -162,7 +162,7 @@ class PanopticQualityMetric(CocoPanopticMetric):
             dict(id=int(segment_id), category_id=int(self._label2cat[int(label)]), area=int(areas[segment_id]),
                  isthing=int(thing_mask[label])) for segment_id, label in zip(segment_ids, labels) if label >= 0
         ]
-        mmcv.imwrite(id2rgb(png)[:, :, ::-1], osp.join(self.seg_out_dir, segm_file))
+        mmcv.imwrite(coco_rgb(png)[:, :, ::-1], osp.join(self.seg_out_dir, segm_file))
         return dict(image_id=img_id, file_name=segm_file, segments_info=segments)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:

@@ -29,8 +29,8 @@ class KNetHead(BaseModule):
     """
 
     def __init__(self,
-                 num_things_classes: int = 80,
-                 num_stuff_classes: int = 53,
+                 num_things_classes: int,
+                 num_stuff_classes: int,
                  rpn_head: dict = dict(type='KernelProposalHead'),
                  iter_head: dict = dict(type='KernelIterHead'),
                  loss_seg: dict = dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),

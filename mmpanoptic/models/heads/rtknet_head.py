@@ -1,5 +1,5 @@
 """RT-K-Net head: merged panoptic kernels, auxiliary semantic head and contrastive loss."""
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
@@ -44,8 +44,8 @@ class RTKNetHead(BaseModule):
     """
 
     def __init__(self,
-                 num_things_classes: int = 8,
-                 num_stuff_classes: int = 11,
+                 num_things_classes: int,
+                 num_stuff_classes: int,
                  in_channels: int = 256,
                  feat_channels: int = 256,
                  num_kernels: int = 100,
@@ -92,15 +92,16 @@ class RTKNetHead(BaseModule):
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
 
-    def initial_kernels(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor, Tensor, Tensor]:
-        """Transformed features X (B, C, H, W), initial kernels (B, N, C) and mask logits (B, N, H, W)."""
-        x = self.feat_transform(feats if isinstance(feats, Tensor) else feats[-1])
+    def initial_kernels(self, feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+        """Transformed features X (B, C, H, W), initial kernels (B, N, C) and mask logits (B, N, H, W) from the
+        neck's tuple, whose last entry is the feature map F (B, C, H, W)."""
+        x = self.feat_transform(feats[-1])
         masks = self.init_kernels(x)
         group_feats = assemble_group_features(masks, x, self.normalize_group_features)
         kernels = self.init_kernels.weight.flatten(1)[None] + group_feats
         return x, kernels, masks
 
-    def forward(self, feats: Union[Tensor, Sequence[Tensor]], batch_data_samples: SampleList) -> Tuple[Tensor, Tensor]:
+    def forward(self, feats: Sequence[Tensor], batch_data_samples: SampleList) -> Tuple[Tensor, Tensor]:
         """Class logits (B, N, C) and mask logits (B, N, H/8, W/8) of the last stage."""
         x, kernels, masks = self.initial_kernels(feats)
         return self.iter_head.predict(x, kernels, masks)
@@ -109,10 +110,10 @@ class RTKNetHead(BaseModule):
         """See :meth:`forward`."""
         return self(feats, batch_data_samples)
 
-    def loss(self, feats: Union[Tensor, Sequence[Tensor]], batch_data_samples: SampleList) -> Dict[str, Tensor]:
+    def loss(self, feats: Sequence[Tensor], batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """Initial-set, stage, auxiliary semantic and instance discrimination losses."""
-        feature_map = feats if isinstance(feats, Tensor) else feats[-1]
-        x, kernels, masks = self.initial_kernels(feature_map)
+        feature_map = feats[-1]
+        x, kernels, masks = self.initial_kernels(feats)
         init_masks = self.iter_head.upsample(masks)
         things, stuff, semantic = panoptic_gt_at(batch_data_samples, init_masks.shape[-2:],
                                                  self.num_things_classes, self.num_classes, self.ignore_index)

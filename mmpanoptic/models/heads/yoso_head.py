@@ -1,7 +1,7 @@
 """YOSO panoptic head: stage-0 kernels plus T separable dynamic decoder stages, with Mask2Former's losses."""
 import copy
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmengine.model import ModuleList
@@ -31,8 +31,8 @@ class YOSOHead(Mask2FormerHead):
     classifier is evaluated.
 
     Args:
-        num_things_classes (int): thing classes. Defaults to 80.
-        num_stuff_classes (int): stuff classes. Defaults to 53.
+        num_things_classes (int): thing classes (set by the segmentor).
+        num_stuff_classes (int): stuff classes (set by the segmentor).
         in_channels (int): channels of S, the decoder width d. Defaults to 256.
         num_queries (int): proposals N. Defaults to 100.
         num_stages (int): decoder stages T. Defaults to 2.
@@ -49,8 +49,8 @@ class YOSOHead(Mask2FormerHead):
     """
 
     def __init__(self,
-                 num_things_classes: int = 80,
-                 num_stuff_classes: int = 53,
+                 num_things_classes: int,
+                 num_stuff_classes: int,
                  in_channels: int = 256,
                  num_queries: int = 100,
                  num_stages: int = 2,
@@ -114,12 +114,12 @@ class YOSOHead(Mask2FormerHead):
         """Initialise the decoder stages; ``kernels`` keeps PyTorch's default init (official behaviour)."""
         super(AnchorFreeHead, self).init_weights()
 
-    def forward(self, x: Union[Tensor, Sequence[Tensor]],
+    def forward(self, x: Sequence[Tensor],
                 batch_data_samples: SampleList) -> Tuple[List[Optional[Tensor]], List[Tensor]]:
         """Run stage 0 and the T decoder stages.
 
         Args:
-            x (Tensor | Sequence[Tensor]): S of shape (B, C, H, W), or the neck's one-element tuple.
+            x (Sequence[Tensor]): the neck's one-element tuple (S of shape (B, C, H, W), ).
             batch_data_samples (list[DetDataSample]): unused; kept for mmdet's head interface.
 
         Returns:
@@ -127,7 +127,7 @@ class YOSOHead(Mask2FormerHead):
             already divided by the temperature; in eval mode only the last stage's) and mask logits per
             stage (B, N, H, W).
         """
-        features = x if isinstance(x, Tensor) else x[0]
+        features = x[0]
         mask_preds = self.kernels(features)
         kernels = self.kernels.weight.flatten(1).expand(features.shape[0], -1, -1)
         all_cls_scores, all_mask_preds = [None], [mask_preds]

@@ -1,5 +1,5 @@
 """RTFormer segmentation head used by RT-K-Net as its feature map generator."""
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -47,8 +47,9 @@ class RTFormerFeatureHead(BaseModule):
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
 
-    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        """(high (B, C_h, H/8, W/8), low (B, C_l, H/32, W/32)) -> (B, out_channels, H/8, W/8)."""
+    def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor]:
+        """(high (B, C_h, H/8, W/8), low (B, C_l, H/32, W/32)) -> ((B, out_channels, H/8, W/8), ), a tuple as
+        every neck returns."""
         high, low = inputs[-2], inputs[-1]
         y = F.interpolate(self.dappm(low), high.shape[-2:], mode='bilinear', align_corners=False)
-        return self.conv(torch.cat([high, y], dim=1))
+        return (self.conv(torch.cat([high, y], dim=1)), )

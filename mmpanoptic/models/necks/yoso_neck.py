@@ -23,7 +23,8 @@ class DeformUpsampleBlock(BaseModule):
 
     ``x (B, C_in, H, W) -> DCNv2 3x3 (no bias) -> norm -> ReLU -> ConvTranspose 4x4/2 -> norm -> ReLU
     -> (B, C_out, 2H, 2W)``. The DCN's offset/modulation branch is mmcv's ``conv_offset`` (a 3x3 conv
-    giving 27 channels: x offsets, y offsets and modulation logits).
+    giving 27 channels: x offsets, y offsets and modulation logits). mmcv's CPU kernel has no fp16/bf16
+    form, so on the CPU the DCN runs in float32 under autocast (its CUDA kernel runs in half precision).
 
     Args:
         in_channels (int): input channels.
@@ -41,7 +42,12 @@ class DeformUpsampleBlock(BaseModule):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C_in, H, W) -> (B, C_out, 2H, 2W)."""
-        x = F.relu(self.dcn_bn(self.dcn(x)))
+        if x.device.type == 'cpu' and (torch.is_autocast_cpu_enabled() or x.dtype in (torch.float16, torch.bfloat16)):
+            with torch.autocast('cpu', enabled=False):
+                x = self.dcn(x.float())
+        else:
+            x = self.dcn(x)
+        x = F.relu(self.dcn_bn(x))
         return F.relu(self.up_bn(self.up_sample(x)))
 
 

@@ -1,21 +1,22 @@
 """K-Net and RT-K-Net panoptic segmentors."""
-from mmdet.models.detectors import MaskFormer
-
 from mmpanoptic.registry import MODELS
+from .mask_classification_segmentor import MaskClassificationSegmentor
 
 
 @MODELS.register_module()
-class KNet(MaskFormer):
+class KNet(MaskClassificationSegmentor):
     """K-Net for panoptic segmentation (`K-Net: Towards Unified Image Segmentation
     <https://arxiv.org/abs/2106.14855>`_).
 
     ``backbone`` -> ``neck`` -> ``panoptic_head`` (:class:`KNetHead`: class and mask logits of the last
-    kernel update stage) -> ``panoptic_fusion_head`` (:class:`KernelPanopticFusionHead`). Training and test
-    follow mmdet's :class:`MaskFormer`. Official checkpoints (mmdet 2.x layout) are converted on loading
-    by the ``knet`` checkpoint adapter (:mod:`mmpanoptic.models.checkpoint_adapters`).
+    kernel update stage) -> ``panoptic_fusion_head`` (:class:`MaskClassificationFusionHead`, whose trailing
+    kernels are bound to the stuff classes). Training and test follow mmdet's :class:`MaskFormer`. Official
+    checkpoints (mmdet 2.x layout) are converted on loading by the ``knet`` checkpoint adapter
+    (:mod:`mmpanoptic.models.checkpoint_adapters`).
     """
 
     checkpoint_family = 'knet'
+    bound_stuff_kernels = True
 
 
 @MODELS.register_module()
@@ -30,3 +31,4 @@ class RTKNet(KNet):
     """
 
     checkpoint_family = 'rtknet'
+    bound_stuff_kernels = False

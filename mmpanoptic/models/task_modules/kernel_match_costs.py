@@ -1,7 +1,6 @@
 """Mask matching costs of K-Net and RT-K-Net (mmdet's ``DiceCost`` places its eps differently)."""
 from typing import Optional, Tuple
 
-import torch
 from mmdet.models.task_modules.assigners.match_cost import BaseMatchCost
 from mmengine.structures import InstanceData
 from torch import Tensor

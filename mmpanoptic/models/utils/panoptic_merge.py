@@ -14,14 +14,21 @@ labels; only the instance numbering differs (iterative: by descending score; par
    The two rules disagree only when the ratio is (within rounding) exactly ``overlap_thr``: with 0.6,
    63 visible of 105 own pixels is kept by ``'ratio'`` and dropped by ``'scaled_area'``
    (``0.6`` in float32 is slightly above 0.6);
-3. pixels whose query is not a segment are void.
+3. pixels whose query is not a segment are void; with ``own_only`` (mmdet's ``filter_low_score``) so are
+   a segment's pixels where its own probability is below ``mask_thr`` (the areas of step 2 are unchanged).
+
+Both return a :class:`MergeResult`: the map and the value each query wrote (``num_classes`` when none), from
+which a caller knows which queries became which segments.
 
 Output encoding (mmdet's): ``label + instance_id * INSTANCE_OFFSET``; things get instance ids 1, 2, ...,
 stuff 0, void is ``num_classes`` (``instance_id`` 0).
 """
+from typing import NamedTuple
+
 import torch
-from mmdet.evaluation.functional import INSTANCE_OFFSET
 from torch import Tensor
+
+from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET
 
 
 def _check_inputs(mask_probs: Tensor, scores: Tensor, labels: Tensor, eligible: Tensor) -> None:
@@ -33,6 +40,12 @@ def _check_inputs(mask_probs: Tensor, scores: Tensor, labels: Tensor, eligible: 
 
 
 OVERLAP_RULES = ('ratio', 'scaled_area')
+
+
+class MergeResult(NamedTuple):
+    """``panoptic``: the map (H, W) long; ``codes``: the value (N,) each query wrote, ``num_classes`` if none."""
+    panoptic: Tensor
+    codes: Tensor
 
 
 def passes_overlap(visible_area: Tensor, own_area: Tensor, overlap_thr: float, rule: str) -> Tensor:
@@ -52,7 +65,8 @@ def merge_panoptic_iterative(mask_probs: Tensor,
                              num_classes: int,
                              overlap_thr: float = 0.6,
                              mask_thr: float = 0.5,
-                             overlap_rule: str = 'ratio') -> Tensor:
+                             overlap_rule: str = 'ratio',
+                             own_only: bool = False) -> MergeResult:
     """Visit queries by descending score and write each accepted segment (K-Net's merge).
 
     Args:
@@ -67,14 +81,16 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         mask_thr (float): threshold defining a mask's own area. Defaults to 0.5.
         overlap_rule (str): ``'ratio'`` or ``'scaled_area'`` (see the module docstring). Defaults to
             ``'ratio'``.
+        own_only (bool): a segment keeps only the pixels where its own probability is >= ``mask_thr``.
 
     Returns:
-        Tensor: panoptic map, long, shape (H, W).
+        MergeResult: the panoptic map (H, W) long and the value (N,) each query wrote.
     """
     _check_inputs(mask_probs, scores, labels, eligible)
     panoptic = torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
+    codes = torch.full(scores.shape, num_classes, dtype=torch.long, device=mask_probs.device)
     if mask_probs.shape[0] == 0:
-        return panoptic
+        return MergeResult(panoptic, codes)
     ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
     instance_id = 0
     for k in torch.argsort(scores, descending=True).tolist():
@@ -90,10 +106,11 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         label = int(labels[k])
         if label < num_things:
             instance_id += 1
-            panoptic[mask] = label + instance_id * INSTANCE_OFFSET
+            codes[k] = label + instance_id * INSTANCE_OFFSET
         else:
-            panoptic[mask] = label
-    return panoptic
+            codes[k] = label
+        panoptic[mask & (mask_probs[k] >= mask_thr) if own_only else mask] = codes[k]
+    return MergeResult(panoptic, codes)
 
 
 def merge_panoptic_parallel(mask_probs: Tensor,
@@ -104,7 +121,8 @@ def merge_panoptic_parallel(mask_probs: Tensor,
                             num_classes: int,
                             overlap_thr: float = 0.6,
                             mask_thr: float = 0.5,
-                            overlap_rule: str = 'ratio') -> Tensor:
+                            overlap_rule: str = 'ratio',
+                            own_only: bool = False) -> MergeResult:
     """The same merge without a loop over queries (RT-K-Net's parallel post-processing).
 
     RT-K-Net one-hot encodes the argmax ids, takes the visible areas as sums of the one-hot masks, filters
@@ -117,7 +135,8 @@ def merge_panoptic_parallel(mask_probs: Tensor,
     _check_inputs(mask_probs, scores, labels, eligible)
     num_queries = mask_probs.shape[0]
     if num_queries == 0:
-        return torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
+        return MergeResult(torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device),
+                           torch.full(scores.shape, num_classes, dtype=torch.long, device=mask_probs.device))
     ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
     mask_area = torch.bincount(ids.flatten(), minlength=num_queries)
     # One full reduction per mask (no host synchronisation): on CPU several times faster than reducing a
@@ -128,4 +147,8 @@ def merge_panoptic_parallel(mask_probs: Tensor,
     is_thing = keep & (labels < num_things)
     instance_ids = torch.cumsum(is_thing.long(), 0) * is_thing.long()
     codes = torch.where(keep, labels.long() + instance_ids * INSTANCE_OFFSET, num_classes)
-    return codes[ids]
+    panoptic = codes[ids]
+    if own_only:
+        own = mask_probs.gather(0, ids[None])[0] >= mask_thr
+        panoptic = torch.where(own, panoptic, num_classes)
+    return MergeResult(panoptic, codes)

@@ -116,12 +116,12 @@ def test_forward_shapes_train_and_eval():
     head = _head(num_stages=3)
     assert isinstance(head.stages[0].f_atten, SeparableDynamicConvAttention)
     assert head.stages[0].fc_cls.bias[0].item() == pytest.approx(-4.59512, abs=1e-4)
-    cls_scores, mask_preds = head(_features(), None)
+    cls_scores, mask_preds = head((_features(), ), None)
     assert len(cls_scores) == len(mask_preds) == 4
     assert cls_scores[0] is None and all(c.shape == (B, N, NUM_THINGS + NUM_STUFF + 1) for c in cls_scores[1:])
     assert all(m.shape == (B, N, H, W) for m in mask_preds)
     head.eval()
-    cls_scores, _ = head(_features(), None)
+    cls_scores, _ = head((_features(), ), None)
     assert cls_scores[1] is None and cls_scores[2] is None and cls_scores[3] is not None
 
 
@@ -133,7 +133,7 @@ def test_loss_and_gradients_for_every_variant(attn_type):
     torch.manual_seed(0)
     head = _head(attn_type)
     features = _features().requires_grad_()
-    cls_scores, mask_preds = head(features, None)
+    cls_scores, mask_preds = head((features, ), None)
     losses = head.loss_by_feat(cls_scores, mask_preds, [_gt(3, 0), _gt(5, 1)], _metas())
     assert set(losses) == {
         's0_loss_mask', 's0_loss_dice', 's1_loss_cls', 's1_loss_mask', 's1_loss_dice', 's2_loss_cls',
@@ -166,7 +166,7 @@ def test_stage0_matching_ignores_class_scores():
 
 def test_images_without_segments_and_too_few_queries():
     head = _head()
-    cls_scores, mask_preds = head(_features(), None)
+    cls_scores, mask_preds = head((_features(), ), None)
     empty = InstanceData(labels=torch.zeros(0, dtype=torch.long), masks=torch.zeros(0, 4 * H, 4 * W, dtype=torch.long))
     losses = head.loss_by_feat(cls_scores, mask_preds, [empty, empty], _metas())
     assert losses['s2_loss_mask'].item() == 0 and losses['s2_loss_cls'].item() > 0

@@ -20,4 +20,4 @@ def test_rtformer_feature_head_shapes_and_dappm_names():
     assert {'dappm.scales.0.bn.weight', 'dappm.scales.4.1.conv.weight', 'dappm.processes.3.conv.weight',
             'dappm.compression.bn.weight', 'dappm.shortcut.conv.weight', 'conv.5.bias'} <= keys
     out = head([torch.randn(1, 16, 12, 20), torch.randn(1, 64, 3, 5)])
-    assert out.shape == (1, 24, 12, 20)
+    assert isinstance(out, tuple) and len(out) == 1 and out[0].shape == (1, 24, 12, 20)

@@ -106,11 +106,12 @@ def test_dataset_configs_follow_official_settings(name, num_classes, queries, te
                                                   test_scale):
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'yoso', f'{name}.py'))
     head = cfg.model.panoptic_head
-    assert head.num_things_classes + head.num_stuff_classes == num_classes
-    assert (cfg.model.panoptic_fusion_head.num_things_classes == head.num_things_classes)
+    assert cfg.model.num_things_classes + cfg.model.num_stuff_classes == num_classes
+    # the counts are typed once, at the top of the model (the segmentor passes them on)
+    assert 'num_things_classes' not in head and 'num_things_classes' not in cfg.model.panoptic_fusion_head
     assert head.num_queries == queries and head.temperature == temperature
     assert head.layer_cfg.num_cls_fcs == head.layer_cfg.num_mask_fcs == fcs
-    assert cfg.model.test_cfg.object_mask_thr == mask_thr and cfg.model.test_cfg.iou_thr == 0.8
+    assert cfg.model.test_cfg.score_thr == mask_thr and cfg.model.test_cfg.overlap_thr == 0.8
     assert cfg.optim_wrapper.clip_grad.max_norm == 0.01 and cfg.optim_wrapper.optimizer.lr == 1e-4
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
     assert cfg.train_dataloader.batch_size * 4 == 16

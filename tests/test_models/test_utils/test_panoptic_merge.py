@@ -30,8 +30,8 @@ def _random_inputs(seed, num=30, size=(24, 32)):
 @pytest.mark.parametrize('seed', range(6))
 def test_iterative_and_parallel_give_the_same_partition(seed):
     masks, scores, labels, eligible = _random_inputs(seed)
-    iterative = merge_panoptic_iterative(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2)
-    parallel = merge_panoptic_parallel(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2)
+    iterative = merge_panoptic_iterative(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2).panoptic
+    parallel = merge_panoptic_parallel(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2).panoptic
     assert _partition(iterative) == _partition(parallel)
     assert len(_partition(iterative)) > 3  # not a trivial map
     for pan in (iterative, parallel):
@@ -44,8 +44,8 @@ def test_empty_inputs_give_void():
     empty = torch.zeros(0, 4, 5)
     none = torch.zeros(0)
     for merge in (merge_panoptic_iterative, merge_panoptic_parallel):
-        out = merge(empty, none, none.long(), none.bool(), NUM_THINGS, NUM_CLASSES)
-        assert out.shape == (4, 5) and (out == NUM_CLASSES).all()
+        out, codes = merge(empty, none, none.long(), none.bool(), NUM_THINGS, NUM_CLASSES)
+        assert out.shape == (4, 5) and (out == NUM_CLASSES).all() and codes.shape == (0, )
 
 
 def _official_knet_merge(masks, labels, scores, thr, overlap):
@@ -88,13 +88,13 @@ def test_merges_match_official_partitions(seed):
     masks, scores, labels, _ = _random_inputs(seed)
     # K-Net: every query in the argmax; things below the threshold cannot be segments.
     eligible = (labels >= NUM_THINGS) | (scores >= 0.3)
-    ours = merge_panoptic_parallel(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2)
+    ours = merge_panoptic_parallel(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, 0.2).panoptic
     official = _official_knet_merge(masks, labels, scores, 0.3, 0.2)
     assert _partition(ours) == _partition(official)
     # RT-K-Net: queries below min(thr, max score) are dropped before the argmax.
     cand = scores >= min(0.3, float(scores.max()))
     ours = merge_panoptic_iterative(masks[cand], scores[cand], labels[cand], torch.ones_like(cand[cand]),
-                                    NUM_THINGS, NUM_CLASSES, 0.2)
+                                    NUM_THINGS, NUM_CLASSES, 0.2).panoptic
     official = _official_rtknet_merge(masks, labels, scores, 0.3, 0.2)
     official = official.long()
     official = torch.where(official < 0, NUM_CLASSES, official // 1000 + official % 1000 * INSTANCE_OFFSET)

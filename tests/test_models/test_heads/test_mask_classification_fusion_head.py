@@ -1,9 +1,9 @@
-"""KernelPanopticFusionHead: K-Net scores (stuff kernels score their own class), filters, resizing."""
+"""MaskClassificationFusionHead: K-Net scores (stuff kernels score their own class), filters, resizing."""
 import pytest
 import torch
 from mmdet.structures import DetDataSample
 
-from mmpanoptic.models.heads import KernelPanopticFusionHead
+from mmpanoptic.models.heads import MaskClassificationFusionHead
 
 
 def _meta(img=(40, 50), pad=(48, 64), ori=(80, 100)):
@@ -11,13 +11,13 @@ def _meta(img=(40, 50), pad=(48, 64), ori=(80, 100)):
 
 
 def test_knet_scores_use_thing_columns_and_stuff_diagonal():
-    head = KernelPanopticFusionHead(num_things_classes=2, num_stuff_classes=2, num_bound_kernels=2)
+    head = MaskClassificationFusionHead(num_things_classes=2, num_stuff_classes=2, num_bound_kernels=2)
     logits = torch.full((4, 4), -5.0)
     logits[0, 1] = 2.0   # thing kernel: best thing class 1
     logits[0, 3] = 9.0   # stuff columns of thing kernels are ignored
     logits[2, 2] = 1.0   # stuff kernel 0 -> class 2, on its own column only
     logits[3, 2] = 8.0
-    scores, labels = head.scores_and_labels(logits)
+    scores, labels, _ = head.scores_and_labels(logits)
     assert labels.tolist() == [1, 0, 2, 3]
     torch.testing.assert_close(scores[[0, 2, 3]], torch.tensor([2.0, 1.0, -5.0]).sigmoid())
 
@@ -25,8 +25,8 @@ def test_knet_scores_use_thing_columns_and_stuff_diagonal():
 @pytest.mark.parametrize('merge', ['iterative', 'parallel'])
 @pytest.mark.parametrize('mask_resize', ['pad_crop', 'direct'])
 def test_prediction_size_and_things_threshold(merge, mask_resize):
-    head = KernelPanopticFusionHead(num_things_classes=2, num_stuff_classes=1, num_bound_kernels=1,
-                                    test_cfg=dict(merge=merge, mask_resize=mask_resize))
+    head = MaskClassificationFusionHead(num_things_classes=2, num_stuff_classes=1, num_bound_kernels=1,
+                                        test_cfg=dict(merge=merge, mask_resize=mask_resize))
     cls = torch.full((1, 3, 3), -6.0)
     cls[0, 0, 0] = 3.0      # confident thing
     cls[0, 1, 1] = -2.0     # thing below 0.3
@@ -41,9 +41,14 @@ def test_prediction_size_and_things_threshold(merge, mask_resize):
     assert values == {0 + 1000, 2, 3}  # the thing, the stuff and void (the rejected thing's pixels)
 
 
-def test_invalid_test_cfg():
+def test_invalid_arguments_raise():
     with pytest.raises(ValueError, match='merge'):
-        KernelPanopticFusionHead(test_cfg=dict(merge='fast'))
+        MaskClassificationFusionHead(2, 1, test_cfg=dict(merge='fast'))
+    # a misspelt key used to switch K-Net's scoring to RT-K-Net's silently
+    with pytest.raises(TypeError, match='num_bound_kernel'):
+        MaskClassificationFusionHead(2, 1, num_bound_kernel=1)
+    with pytest.raises(ValueError, match=r"unknown test_cfg keys \['overlap_thresh'\]"):
+        MaskClassificationFusionHead(2, 1, test_cfg=dict(overlap_thresh=0.5))
 
 
 def _family_head(base, **overrides):
@@ -54,7 +59,10 @@ def _family_head(base, **overrides):
     from mmpanoptic.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(base).model
-    return MODELS.build(dict(cfg.panoptic_fusion_head, test_cfg=dict(cfg.test_cfg, **overrides)))
+    counts = dict(num_things_classes=cfg.num_things_classes, num_stuff_classes=cfg.num_stuff_classes)
+    if MODELS.get(cfg.type).bound_stuff_kernels:  # as the segmentor sets it
+        counts['num_bound_kernels'] = cfg.num_stuff_classes
+    return MODELS.build(dict(cfg.panoptic_fusion_head, **counts, test_cfg=dict(cfg.test_cfg, **overrides)))
 
 
 KNET_BASE = 'configs/_base_/models/knet_s3_r50_fpn_panoptic.py'
@@ -99,7 +107,7 @@ def test_rtknet_class_ties_go_to_stuff_first():
     cls[0, 2] = 40.0                           # thing 'car' (label 2)
     cls[0, head.num_things_classes + 4] = 30.0  # stuff 'fence' (label 8 + 4)
     cls[1, 3] = 5.0
-    scores, labels = head.scores_and_labels(cls)
+    scores, labels, _ = head.scores_and_labels(cls)
     assert labels.tolist() == [head.num_things_classes + 4, 3]
     assert _family_head(RTKNET_BASE, tie_order='things_first').scores_and_labels(cls)[1].tolist() == [2, 3]
     # no tie: the larger probability wins in either order
@@ -151,6 +159,73 @@ def test_rtknet_default_equals_the_official_postprocessing_restated(seed):
     assert len(_segments(official, head.num_classes)) >= 2
     assert _segments(pan, head.num_classes) == _segments(official, head.num_classes)
     # sigmoid before resizing (the former default) is not the official order: pixels change
-    old = _family_head(RTKNET_BASE, mask_resize='pad_crop').predict(cls[None], masks[None],
-                                                                     [DetDataSample(metainfo=meta)])
+    old_head = _family_head(RTKNET_BASE, mask_resize='pad_crop')
+    old = old_head.predict(cls[None], masks[None], [DetDataSample(metainfo=meta)])
     assert _segments(old[0]['pan_results'].sem_seg[0], head.num_classes) != _segments(official, head.num_classes)
+
+
+YOSO_BASE = 'configs/_base_/models/yoso_r50.py'
+
+
+@pytest.mark.parametrize('seed', range(8))
+def test_yoso_default_equals_mmdet_maskformer_fusion_head(seed):
+    """YOSO's official inference is Mask2Former's; mmdet's MaskFormerFusionHead implements it (upstream of
+    it, mmdet's MaskFormerHead upsamples the masks to the padded input)."""
+    from mmdet.models.seg_heads.panoptic_fusion_heads import MaskFormerFusionHead
+    from mmengine.config import Config
+    cfg = Config.fromfile(YOSO_BASE).model
+    num_things, num_stuff = 6, 4
+    thr = (0.7, 0.2, 0.0, 0.5, 0.8, 0.7, 0.2, 0.0)[seed]
+    ours = MaskClassificationFusionHead(num_things, num_stuff, test_cfg=dict(cfg.test_cfg, score_thr=thr))
+    mmdet_head = MaskFormerFusionHead(
+        num_things_classes=num_things, num_stuff_classes=num_stuff,
+        test_cfg=dict(panoptic_on=True, instance_on=True, max_per_image=100, iou_thr=0.8, object_mask_thr=thr,
+                      filter_low_score=True))
+    gen = torch.Generator().manual_seed(seed)
+    queries = 12
+    cls = torch.randn(1, queries, num_things + num_stuff + 1, generator=gen) * 3
+    masks = torch.randn(1, queries, 12, 16, generator=gen) - 4
+    for q in range(queries):
+        y, x = torch.randint(0, 9, (1, ), generator=gen).item(), torch.randint(0, 12, (1, ), generator=gen).item()
+        masks[0, q, y:y + 5, x:x + 6] += 8
+    masks = torch.nn.functional.interpolate(masks, (48, 64), mode='bilinear', align_corners=False)
+    sample = DetDataSample(metainfo=dict(img_shape=(45, 60), batch_input_shape=(48, 64), ori_shape=(90, 120)))
+    expected = mmdet_head.predict(cls, masks, [sample], rescale=True)[0]
+    got = ours.predict(cls, masks, [sample], rescale=True)[0]
+    pan = got['pan_results'].sem_seg
+    assert pan.dtype == torch.long
+    assert _segments(pan[0], ours.num_classes) == _segments(expected['pan_results'].sem_seg[0].long(),
+                                                            ours.num_classes)
+    for key in ('labels', 'scores', 'bboxes', 'masks'):
+        a, b = got['ins_results'][key], expected['ins_results'][key]
+        order_a, order_b = torch.argsort(got['ins_results'].scores), torch.argsort(expected['ins_results'].scores)
+        torch.testing.assert_close(a[order_a].float(), b[order_b].float())
+
+
+def test_kept_query_indices_name_the_segments():
+    head = MaskClassificationFusionHead(2, 1, test_cfg=dict(score_filter='all', score_thr=0.3))
+    cls = torch.full((1, 4, 3), -6.0)
+    cls[0, 0, 0] = 3.0   # thing, left half
+    cls[0, 1, 2] = 2.0   # stuff, right half
+    cls[0, 2, 1] = -5.0  # filtered out by the score
+    cls[0, 3, 1] = 4.0   # thing whose mask is hidden by query 0: not a segment
+    masks = torch.full((1, 4, 12, 16), -8.0)
+    masks[0, 0, :, :8] = 8
+    masks[0, 1, :, 8:] = 8
+    masks[0, 3, :2, :2] = 1
+    meta = DetDataSample(metainfo=dict(img_shape=(12, 16), batch_input_shape=(12, 16), ori_shape=(12, 16)))
+    result = head.predict(cls, masks, [meta])[0]
+    pan = result['pan_results'].sem_seg[0]
+    assert result['segment_queries'].tolist() == [0, 1]
+    for query, value in zip(result['segment_queries'].tolist(), result['segment_values'].tolist()):
+        assert (pan[:, :8] == value).all() if query == 0 else (pan[:, 8:] == value).all()
+
+
+@pytest.mark.parametrize('mask_resize', ['pad_crop', 'pad_crop_logits', 'direct'])
+def test_no_query_above_the_threshold_gives_an_all_void_map(mask_resize):
+    head = MaskClassificationFusionHead(2, 1, test_cfg=dict(scorer='softmax', score_filter='object', score_thr=0.9,
+                                                            mask_resize=mask_resize))
+    cls = torch.zeros(1, 3, 4)  # uniform softmax: every score is 0.25
+    result = head.predict(cls, torch.zeros(1, 3, 6, 8), [_meta()])[0]
+    assert result['pan_results'].sem_seg.shape == (1, 80, 100)
+    assert (result['pan_results'].sem_seg == head.num_classes).all() and len(result['segment_queries']) == 0
