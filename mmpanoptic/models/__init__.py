@@ -6,4 +6,5 @@ from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
 from .task_modules import *  # noqa: F401,F403
-from .utils import *  # noqa: F401,F403
+from .post_processing import *  # noqa: F401,F403
+from .targets import *  # noqa: F401,F403

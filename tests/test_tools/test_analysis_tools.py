@@ -47,7 +47,7 @@ def test_benchmark_reports_latency_and_fps(repo_root, tmp_path):
     assert result['fps'] == pytest.approx(1000.0 / result['latency_ms_median'])
     assert json.loads(out.read_text())['precision'] == 'fp32'
     with pytest.raises(ValueError, match='fp16 autocast needs CUDA'):
-        tool.benchmark(None, (64, 64), 'cpu', 'fp16', 0, 1)
+        tool.benchmark_test_step(None, (64, 64), 'cpu', 'fp16', 0, 1)
 
 
 def test_analyze_logs(repo_root, tmp_path, capsys):

@@ -7,16 +7,14 @@ post-processing) on random images of ``--shape``, on CPU or CUDA. ``--precision`
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 from mmengine.config import DictAction
 from mmengine.registry import MODELS
-from mmengine.runner import load_checkpoint
 
+from mmpanoptic.engine.load import dataset_meta_from_cfg, load_weights
 from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.dummy_inputs import dummy_data
+from mmpanoptic.utils.benchmark import benchmark_test_step
 
 
 def parse_args(argv=None):
@@ -35,32 +33,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def benchmark(model, shape, device, precision, warmup, iters):
-    """Median/mean latency (ms) and FPS of ``model.test_step`` on random ``shape`` images."""
-    h, w = shape
-    data = dummy_data(shape)
-    dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(precision)
-    device_type = 'cuda' if str(device).startswith('cuda') else 'cpu'
-    if precision == 'fp16' and device_type == 'cpu':
-        raise ValueError('fp16 autocast needs CUDA; use --precision bf16 on CPU')
-    times = []
-    for i in range(warmup + iters):
-        if device_type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        with torch.no_grad(), torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
-            model.test_step(data)
-        if device_type == 'cuda':
-            torch.cuda.synchronize()
-        if i >= warmup:
-            times.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(times)
-    return dict(latency_ms_median=median, latency_ms_mean=statistics.mean(times), fps=1000.0 / median,
-                iters=iters, shape=[h, w], precision=precision, device=str(device),
-                device_name=torch.cuda.get_device_name(device) if device_type == 'cuda' else 'cpu',
-                threads=torch.get_num_threads())
-
-
 @main_with_clear_errors
 def main(argv=None):
     args = parse_args(argv)
@@ -70,9 +42,9 @@ def main(argv=None):
     cfg = load_config(args.config, args.cfg_options)
     model = MODELS.build(cfg.model)
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
+        load_weights(model, args.checkpoint, strict=True, dataset_meta=dataset_meta_from_cfg(cfg))
     model = model.to(args.device).eval()
-    result = benchmark(model, tuple(args.shape), args.device, args.precision, args.warmup, args.iters)
+    result = benchmark_test_step(model, tuple(args.shape), args.device, args.precision, args.warmup, args.iters)
     print(f'{args.config} @ {result["shape"][0]}x{result["shape"][1]} {result["precision"]} on '
           f'{result["device_name"]} ({result["threads"]} threads): median {result["latency_ms_median"]:.1f} ms, '
           f'mean {result["latency_ms_mean"]:.1f} ms, {result["fps"]:.2f} FPS')

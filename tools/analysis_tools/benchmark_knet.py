@@ -13,7 +13,6 @@
 Prints a Markdown table (the one in ``configs/rtknet/README.md``) and writes JSON with ``--out``.
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 import statistics
@@ -23,22 +22,16 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import revert_sync_batchnorm
 
-from mmpanoptic.models.utils import merge_panoptic_iterative, merge_panoptic_parallel
+from mmpanoptic.models.post_processing import merge_panoptic_iterative, merge_panoptic_parallel
 from mmpanoptic.registry import MODELS
 from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
+from mmpanoptic.utils.benchmark import benchmark_test_step
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CONFIGS = {
     'K-Net R-50': 'configs/knet/knet_s3_r50_fpn_90k_cityscapes-panoptic.py',
     'RT-K-Net': 'configs/rtknet/rtknet_rtformer-b_4xb8-90k_cityscapes-panoptic.py',
 }
-
-
-def _model_benchmark():
-    spec = importlib.util.spec_from_file_location('benchmark', osp.join(ROOT, 'tools/analysis_tools/benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.benchmark
 
 
 def benchmark_merge(num_kernels, shape, device, warmup, iters, num_things=8, num_classes=19, seed=0):
@@ -103,14 +96,13 @@ def main(argv=None):
     results = dict(device=device_name, threads=torch.get_num_threads(), models=[], post_processing=[])
     rows = ['| what | input | precision | latency (ms) | FPS | device |', '|---|---|---|---|---|---|']
     if not args.skip_models:
-        benchmark = _model_benchmark()
         for name in args.models:
             cfg = load_config(osp.join(ROOT, MODEL_CONFIGS[name]))
             cfg.model.backbone.init_cfg = None
             model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(args.device).eval()
             for shape in shapes:
                 for precision in precisions:
-                    res = benchmark(model, shape, args.device, precision, args.warmup, args.iters)
+                    res = benchmark_test_step(model, shape, args.device, precision, args.warmup, args.iters)
                     res['model'] = name
                     results['models'].append(res)
                     rows.append(f'| {name} | {shape[0]}x{shape[1]} | {precision} | {res["latency_ms_median"]:.0f} | '

@@ -18,7 +18,6 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List
 
@@ -32,10 +31,9 @@ from mmpanoptic.models.layers import (DepthwiseDynamicConvAttention, DynamicConv
 from mmpanoptic.models.necks import YOSONeck
 from mmpanoptic.registry import MODELS
 from mmpanoptic.utils import main_with_clear_errors, register_all_modules
+from mmpanoptic.utils.benchmark import benchmark_test_step
 from mmpanoptic.utils.dummy_inputs import dummy_data
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark import benchmark as benchmark_test_step  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 YOSO_CONFIG = osp.join(REPO, 'configs', 'yoso', 'yoso_r50_4xb4-368k_coco-panoptic.py')
@@ -115,7 +113,7 @@ def bench_models(device: str, warmup: int, iters: int, shapes: List[List[int]]) 
         for shape in shapes:
             data = model.data_preprocessor(dummy_data(tuple(shape)), False)
 
-            def network():
+            def network(model=model, data=data):
                 with torch.no_grad():
                     return model.panoptic_head(model.extract_feat(data['inputs']), data['data_samples'])
 

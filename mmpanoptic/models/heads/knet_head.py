@@ -6,7 +6,7 @@ from mmdet.structures import SampleList
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmpanoptic.models.utils.kernel_gt import panoptic_gt_at
+from mmpanoptic.models.targets.panoptic_targets import panoptic_gt_at
 from mmpanoptic.registry import MODELS
 
 

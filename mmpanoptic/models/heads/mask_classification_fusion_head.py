@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmpanoptic.models.utils.panoptic_merge import OVERLAP_RULES, merge_panoptic_iterative, merge_panoptic_parallel
+from mmpanoptic.models.post_processing.panoptic_merge import OVERLAP_RULES, merge_panoptic_iterative, merge_panoptic_parallel
 from mmpanoptic.registry import MODELS
 
 _MERGERS = dict(iterative=merge_panoptic_iterative, parallel=merge_panoptic_parallel)
@@ -59,7 +59,7 @@ class MaskClassificationFusionHead(BaseModule):
     * ``segment_mask``: a segment is the query's argmax pixels (``'argmax'``, default) or those of them where
       its own probability is >= ``mask_thr`` (``'argmax_and_own'``; mmdet's ``filter_low_score``).
     * ``overlap_thr`` (0.6), ``mask_thr`` (0.5), ``overlap_rule`` (``'ratio'`` or ``'scaled_area'``),
-      ``merge`` (``'parallel'`` default, or ``'iterative'``): see :mod:`mmpanoptic.models.utils.panoptic_merge`.
+      ``merge`` (``'parallel'`` default, or ``'iterative'``): see :mod:`mmpanoptic.models.post_processing.panoptic_merge`.
     * ``tie_order``: which class wins when two class probabilities are equal (they saturate to exactly 1.0
       in float32): ``'things_first'`` (default, the first column of mmpanoptic's order) or
       ``'stuff_first'`` (official RT-K-Net, whose class order is stuff first).

@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpanoptic.models.layers.group_features import assemble_group_features
-from mmpanoptic.models.utils.kernel_gt import panoptic_gt_at, panoptic_segments
+from mmpanoptic.models.targets.panoptic_targets import panoptic_gt_at, panoptic_segments
 from mmpanoptic.registry import MODELS
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 
-from mmpanoptic.models.utils import merge_panoptic_iterative, merge_panoptic_parallel
+from mmpanoptic.models.post_processing import merge_panoptic_iterative, merge_panoptic_parallel
 
 NUM_THINGS, NUM_CLASSES = 5, 8
 

@@ -1,0 +1,1 @@
+from .panoptic_merge import MergeResult, merge_panoptic_iterative, merge_panoptic_parallel, passes_overlap  # noqa: F401
