@@ -20,7 +20,7 @@ model = dict(
         depth=18, base_channels=16, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=channels),
     panoptic_head=dict(
-        rpn_head=dict(
+        proposal_head=dict(
             num_proposals=20,
             in_channels=channels,
             localization_fpn=dict(

@@ -29,15 +29,14 @@ model = dict(
     neck=dict(in_channels=(32, 128), dappm_channels=32, head_channels=channels, out_channels=channels,
               norm_cfg=norm_cfg),
     panoptic_head=dict(
-        in_channels=channels,
-        feat_channels=channels,
-        num_kernels=20,
-        norm_cfg=norm_cfg,
+        proposal_head=dict(in_channels=channels, feat_channels=channels, num_proposals=20, norm_cfg=norm_cfg),
         iter_head=dict(
             num_stages=3,
             stage_cfg=dict(in_channels=channels, feat_channels=channels, num_heads=4,
                            feedforward_channels=4 * channels)),
-        loss_inst_disc=dict(num_samples=512)))
+        aux_heads=dict(
+            semantic=dict(in_channels=channels, feat_channels=channels, norm_cfg=norm_cfg),
+            instance_discrimination=dict(loss=dict(num_samples=512)))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),

@@ -79,9 +79,10 @@ PAIRS = {
     'knet': {
         'backbone.layer1.0.conv1.weight': 'backbone.layer1.0.conv1.weight',
         'neck.lateral_convs.3.conv.weight': 'neck.lateral_convs.3.conv.weight',
-        'rpn_head.init_kernels.weight': 'panoptic_head.rpn_head.init_kernels.weight',
-        'rpn_head.conv_seg.bias': 'panoptic_head.rpn_head.conv_seg.bias',
-        'rpn_head.localization_fpn.aux_convs.0.gn.weight': 'panoptic_head.rpn_head.localization_fpn.aux_convs.0.gn.weight',
+        'rpn_head.init_kernels.weight': 'panoptic_head.proposal_head.init_kernels.weight',
+        'rpn_head.conv_seg.bias': 'panoptic_head.proposal_head.conv_seg.bias',
+        'rpn_head.localization_fpn.aux_convs.0.gn.weight':
+        'panoptic_head.proposal_head.localization_fpn.aux_convs.0.gn.weight',
         'roi_head.mask_head.2.kernel_update_conv.dynamic_layer.weight':
         'panoptic_head.iter_head.stages.2.kernel_update_conv.dynamic_layer.weight',
         'roi_head.mask_head.0.attention.attn.in_proj_weight': 'panoptic_head.iter_head.stages.0.attention.attn.in_proj_weight',
@@ -98,8 +99,8 @@ PAIRS = {
         'sem_seg_head.feature_map_generator.da_ppm.process4.2.weight': 'neck.dappm.processes.3.conv.weight',
         'sem_seg_head.feature_map_generator.da_ppm.shortcut.0.weight': 'neck.dappm.shortcut.bn.weight',
         'sem_seg_head.feature_map_generator.conv.2.weight': 'neck.conv.2.weight',
-        'sem_seg_head.feat_transform.6.weight': 'panoptic_head.feat_transform.6.weight',
-        'sem_seg_head.init_kernels.weight': 'panoptic_head.init_kernels.weight',
+        'sem_seg_head.feat_transform.6.weight': 'panoptic_head.proposal_head.feat_transform.6.weight',
+        'sem_seg_head.init_kernels.weight': 'panoptic_head.proposal_head.init_kernels.weight',
         'sem_seg_head.heads.3.adaptive_kernel_update.dynamic_layer.weight':
         'panoptic_head.iter_head.stages.3.kernel_update_conv.dynamic_layer.weight',
         'sem_seg_head.heads.0.kernel_interaction.attention.out_proj.bias':
@@ -185,7 +186,7 @@ def test_loaded_class_rows_are_the_official_rows_of_each_category(family, config
     row_of = {cat_id: row for row, cat_id in enumerate(official_ids)}
     if family == 'rtknet':
         pairs = [('sem_seg_head.heads.3.fc_cls.3.weight', 'panoptic_head.iter_head.stages.3.fc_cls.weight'),
-                 ('sem_seg_head.sem_seg_head.5.weight', 'panoptic_head.aux_head.5.weight')]
+                 ('sem_seg_head.sem_seg_head.5.weight', 'panoptic_head.aux_heads.semantic.layers.5.weight')]
     else:
         pairs = [(f'yoso_head.mask_heads.{s}.fc_cls.{p}', f'panoptic_head.stages.{s}.fc_cls.{p}')
                  for s in (0, 1) for p in ('weight', 'bias')]

@@ -52,7 +52,7 @@ test_evaluator = val_evaluator
     # The mmdet 2.x layout of the official K-Net (tests/data/official_layouts/knet_r50_coco.json): the same
     # names below the official parents.
     official = {re.sub(r'^panoptic_head\.iter_head\.stages\.', 'roi_head.mask_head.',
-                       re.sub(r'^panoptic_head\.rpn_head\.', 'rpn_head.', k)): v for k, v in ours.items()}
+                       re.sub(r'^panoptic_head\.proposal_head\.', 'rpn_head.', k)): v for k, v in ours.items()}
     assert not any(k.startswith('panoptic_head.') for k in official)
     official_file = tmp / 'knet_official.pth'
     torch.save({'state_dict': official, 'meta': {'mmdet_version': '2.17.0'}}, official_file)

@@ -41,8 +41,8 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=4),
     panoptic_head=dict(
-        type='KNetHead',
-        rpn_head=dict(
+        type='KernelPanopticHead',
+        proposal_head=dict(
             type='KernelProposalHead',
             num_proposals=num_proposals,
             in_channels=256,
@@ -70,7 +70,9 @@ model = dict(
             loss_mask=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
             loss_dice=dict(type='DiceLoss', eps=1e-3, naive_dice=False, loss_weight=4.0),
             loss_rank=dict(type='MaskRankLoss', target_mode='last', loss_weight=0.1)),
-        loss_seg=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)),
+        aux_heads=dict(semantic=dict(
+            type='ProposalSemanticLoss',
+            loss=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)))),
     panoptic_fusion_head=dict(type='MaskClassificationFusionHead'),
     train_cfg=None,
     test_cfg=dict(

@@ -41,12 +41,14 @@ model = dict(
         out_channels=256,
         norm_cfg=norm_cfg),
     panoptic_head=dict(
-        type='RTKNetHead',
-        in_channels=256,
-        feat_channels=256,
-        num_kernels=num_kernels,
-        normalize_group_features=True,
-        norm_cfg=norm_cfg,
+        type='KernelPanopticHead',
+        proposal_head=dict(
+            type='DirectKernelProposalHead',
+            in_channels=256,
+            feat_channels=256,
+            num_proposals=num_kernels,
+            normalize_group_features=True,
+            norm_cfg=norm_cfg),
         iter_head=dict(
             type='KernelIterHead',
             num_stages=num_stages,
@@ -60,6 +62,7 @@ model = dict(
                 num_mask_fcs=1,
                 with_feat_transform=False,
                 normalize_group_features=True),
+            assign_on='current',
             mask_upsample_stride=2,
             upsample_test_masks=False,
             assigner=dict(
@@ -74,10 +77,18 @@ model = dict(
             loss_mask=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
             loss_dice=dict(type='DiceLoss', eps=1e-3, naive_dice=False, loss_weight=4.0),
             loss_rank=dict(type='MaskRankLoss', target_mode='argmax', loss_weight=0.1)),
-        loss_seg=dict(type='TopKPixelCrossEntropyLoss', top_k_percent=0.2, loss_weight=1.0),
-        loss_inst_disc=dict(
-            type='InstanceDiscriminationLoss', num_samples=4096, sample_temperature=0.3, temperature=0.3,
-            loss_weight=1.0)),
+        aux_heads=dict(
+            semantic=dict(
+                type='AuxSemanticHead',
+                in_channels=256,
+                feat_channels=256,
+                norm_cfg=norm_cfg,
+                loss=dict(type='TopKPixelCrossEntropyLoss', top_k_percent=0.2, loss_weight=1.0)),
+            instance_discrimination=dict(
+                type='InstanceDiscriminationAux',
+                loss=dict(
+                    type='InstanceDiscriminationLoss', num_samples=4096, sample_temperature=0.3, temperature=0.3,
+                    loss_weight=1.0)))),
     panoptic_fusion_head=dict(
         type='MaskClassificationFusionHead'),
     train_cfg=None,

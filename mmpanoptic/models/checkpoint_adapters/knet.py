@@ -1,9 +1,10 @@
 """Official K-Net (mmdet 2.x, ``ZwwWayne/K-Net``) and RT-K-Net (detectron2, ``markusschoen/RT-K-Net``) layouts.
 
-K-Net keys keep their names below new parents (``rpn_head.`` -> ``panoptic_head.rpn_head.``,
+K-Net keys keep their names below new parents (``rpn_head.`` -> ``panoptic_head.proposal_head.``,
 ``roi_head.mask_head.{s}.`` -> ``panoptic_head.iter_head.stages.{s}.``); its COCO class order (things, then
 stuff, each by ascending category id) is mmpanoptic's. RT-K-Net keys are renamed to the shared K-Net stage
-names, mmseg's ``DAPPM`` and :class:`RTKNetHead`; its stuff-first class rows (classifiers and auxiliary
+names, mmseg's ``DAPPM`` and :class:`KernelPanopticHead`'s parts (``proposal_head``, ``aux_heads.semantic``);
+its stuff-first class rows (classifiers and auxiliary
 semantic head) are moved to mmpanoptic's things-first order. RT-K-Net's backbone keys are unchanged.
 """
 import re
@@ -12,7 +13,7 @@ from typing import List, Tuple
 from .base import ClassLayout, CheckpointAdapter, StateDict, permute_class_rows, register_adapter, stuff_first_rows
 
 _KNET_RULES: List[Tuple[str, str]] = [
-    (r'^rpn_head\.', 'panoptic_head.rpn_head.'),
+    (r'^rpn_head\.', 'panoptic_head.proposal_head.'),
     (r'^roi_head\.mask_head\.(\d+)\.', r'panoptic_head.iter_head.stages.\1.'),
 ]
 
@@ -40,11 +41,12 @@ _RTKNET_RULES: List[Tuple[str, str]] = [
     (_DAPPM + r'(compression|shortcut)\.0\.', r'neck.dappm.\1.bn.'),
     (_DAPPM + r'(compression|shortcut)\.2\.', r'neck.dappm.\1.conv.'),
     (r'^sem_seg_head\.feature_map_generator\.conv\.', 'neck.conv.'),
-    (r'^sem_seg_head\.sem_seg_head\.', 'panoptic_head.aux_head.'),
+    (r'^sem_seg_head\.sem_seg_head\.', 'panoptic_head.aux_heads.semantic.layers.'),
+    (r'^sem_seg_head\.(feat_transform|init_kernels)\.', r'panoptic_head.proposal_head.\1.'),
     (r'^sem_seg_head\.', 'panoptic_head.'),
 ]
 # Tensors whose rows are classes: the stage classifiers and the auxiliary semantic head's last conv.
-_RTKNET_CLASS_ROWS = re.compile(r'(\.fc_cls\.(weight|bias)|^panoptic_head\.aux_head\.5\.(weight|bias))$')
+_RTKNET_CLASS_ROWS = re.compile(r'(\.fc_cls\.(weight|bias)|^panoptic_head\.aux_heads\.semantic\.layers\.5\.(weight|bias))$')
 
 
 def convert_knet(state_dict: StateDict, classes: ClassLayout) -> StateDict:
@@ -77,12 +79,12 @@ KNET = register_adapter(
         family='knet',
         title='K-Net',
         official_prefixes=('rpn_head.', 'roi_head.mask_head.'),
-        own_prefixes=('panoptic_head.rpn_head.', ),
+        own_prefixes=('panoptic_head.proposal_head.localization_fpn.', ),
         convert=convert_knet))
 RTKNET = register_adapter(
     CheckpointAdapter(
         family='rtknet',
         title='RT-K-Net',
         official_prefixes=('sem_seg_head.', ),
-        own_prefixes=('panoptic_head.init_kernels', 'neck.dappm.'),
+        own_prefixes=('panoptic_head.proposal_head.feat_transform.', 'neck.dappm.'),
         convert=convert_rtknet))

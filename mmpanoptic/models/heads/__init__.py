@@ -1,6 +1,8 @@
-from .yoso_head import YOSOHead  # noqa: F401
+from .direct_kernel_proposal_head import DirectKernelProposalHead  # noqa: F401
+from .kernel_aux_heads import AuxSemanticHead, InstanceDiscriminationAux, ProposalSemanticLoss  # noqa: F401
 from .kernel_iter_head import KernelIterHead  # noqa: F401
-from .mask_classification_fusion_head import MaskClassificationFusionHead  # noqa: F401
+from .kernel_panoptic_head import KernelPanopticHead  # noqa: F401
 from .kernel_proposal_head import KernelProposalHead  # noqa: F401
-from .knet_head import KNetHead  # noqa: F401
-from .rtknet_head import RTKNetHead  # noqa: F401
+from .kernel_structures import KernelHeadOutput, KernelProposals, PanopticTargets  # noqa: F401
+from .mask_classification_fusion_head import MaskClassificationFusionHead  # noqa: F401
+from .yoso_head import YOSOHead  # noqa: F401

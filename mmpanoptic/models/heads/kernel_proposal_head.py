@@ -1,5 +1,5 @@
 """K-Net's kernel proposal head (``ConvKernelHead``): initial masks and kernels for things and stuff."""
-from typing import Sequence, Tuple
+from typing import Sequence
 
 import torch
 import torch.nn as nn
@@ -11,11 +11,13 @@ from torch import Tensor
 
 from mmpanoptic.models.layers.group_features import assemble_group_features
 from mmpanoptic.registry import MODELS
+from .kernel_structures import KernelProposals
 
 
 @MODELS.register_module()
 class KernelProposalHead(BaseModule):
-    """Initial kernels: ``num_proposals`` learned thing kernels and one stuff kernel per stuff class.
+    """K-Net's proposal stage of :class:`KernelPanopticHead`: ``num_proposals`` learned thing kernels and one
+    stuff kernel per stuff class.
 
     With ``loc, sem = localization_fpn(P2..P5)``: ``loc' = loc_convs(loc)``, ``sem' = seg_convs(sem)``
     (1x1 + GN + ReLU) and the features ``X = sem' + loc'``.
@@ -69,14 +71,19 @@ class KernelProposalHead(BaseModule):
         normal_init(self.conv_seg, std=0.01, bias=bias_init_with_prob(0.01))
         normal_init(self.init_kernels, std=self.kernel_init_std)
 
-    def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    @property
+    def num_bound_kernels(self) -> int:
+        """Trailing kernels bound to the stuff classes: one per stuff class."""
+        return self.num_classes - self.num_things_classes
+
+    def forward(self, feats: Sequence[Tensor]) -> KernelProposals:
         """
         Args:
             feats (Sequence[Tensor]): FPN levels P2..P5.
 
         Returns:
-            tuple[Tensor, Tensor, Tensor, Tensor]: kernels (B, N, C) with N = num_proposals + stuff
-            classes, features X (B, C, H, W) at stride 8, mask logits (B, N, H, W) and semantic logits
+            KernelProposals: features X (B, C, H, W) at stride 8, kernels (B, N, C) and mask logits
+            (B, N, H, W) with N = num_proposals + stuff classes, and the semantic logits
             (B, num_classes, H, W).
         """
         loc, sem = self.localization_fpn(feats)
@@ -93,4 +100,4 @@ class KernelProposalHead(BaseModule):
         stuff_kernels = self.conv_seg.weight[self.num_things_classes:].flatten(1)[None].expand(batch_size, -1, -1)
         kernels = torch.cat([thing_kernels, stuff_kernels.to(thing_kernels.dtype)], dim=1)
         masks = torch.cat([thing_masks, seg_logits[:, self.num_things_classes:].to(thing_masks.dtype)], dim=1)
-        return kernels, x, masks, seg_logits
+        return KernelProposals(x, kernels, masks, seg_logits)

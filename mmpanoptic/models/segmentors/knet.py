@@ -8,7 +8,8 @@ class KNet(MaskClassificationSegmentor):
     """K-Net for panoptic segmentation (`K-Net: Towards Unified Image Segmentation
     <https://arxiv.org/abs/2106.14855>`_).
 
-    ``backbone`` -> ``neck`` -> ``panoptic_head`` (:class:`KNetHead`: class and mask logits of the last
+    ``backbone`` -> ``neck`` -> ``panoptic_head`` (:class:`KernelPanopticHead` with K-Net's
+    :class:`KernelProposalHead`: class and mask logits of the last
     kernel update stage) -> ``panoptic_fusion_head`` (:class:`MaskClassificationFusionHead`, whose trailing
     kernels are bound to the stuff classes). Training and test follow mmdet's :class:`MaskFormer`. Official
     checkpoints (mmdet 2.x layout) are converted on loading by the ``knet`` checkpoint adapter
@@ -25,7 +26,8 @@ class RTKNet(KNet):
     <https://arxiv.org/abs/2305.01255>`_).
 
     ``backbone`` (:class:`RTFormer`) -> ``neck`` (:class:`RTFormerFeatureHead`, the feature map generator)
-    -> ``panoptic_head`` (:class:`RTKNetHead`) -> ``panoptic_fusion_head``. Official detectron2
+    -> ``panoptic_head`` (:class:`KernelPanopticHead` with :class:`DirectKernelProposalHead`) ->
+    ``panoptic_fusion_head``. Official detectron2
     checkpoints are converted on loading by the ``rtknet`` adapter (stuff-first class rows reordered to
     things first).
     """
