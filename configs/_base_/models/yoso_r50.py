@@ -44,12 +44,14 @@ model = dict(
             feedforward_channels=2048,
             num_cls_fcs=1,
             num_mask_fcs=1),
-        no_object_weight=0.1,
-        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=2.0, reduction='mean'),
-        loss_mask=dict(type='CrossEntropyLoss', use_sigmoid=True, reduction='mean', loss_weight=5.0),
-        loss_dice=dict(
-            type='DiceLoss', use_sigmoid=True, activate=True, reduction='mean', naive_dice=True, eps=1.0,
-            loss_weight=5.0)),
+        criterion=dict(
+            type='MaskSetCriterion',
+            no_object_weight=0.1,
+            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=2.0, reduction='mean'),
+            loss_mask=dict(type='CrossEntropyLoss', use_sigmoid=True, reduction='mean', loss_weight=5.0),
+            loss_dice=dict(
+                type='DiceLoss', use_sigmoid=True, activate=True, reduction='mean', naive_dice=True, eps=1.0,
+                loss_weight=5.0))),
     panoptic_fusion_head=dict(
         type='MaskClassificationFusionHead'),
     train_cfg=dict(

@@ -1,21 +1,20 @@
-"""YOSO panoptic head: stage-0 kernels plus T separable dynamic decoder stages, with Mask2Former's losses."""
-import copy
+"""YOSO panoptic head: stage-0 kernels plus T separable dynamic decoder stages, with Mask2Former's criterion."""
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
-from mmengine.model import ModuleList
-from mmdet.models.dense_heads import AnchorFreeHead, Mask2FormerHead
+import torch.nn.functional as F
 from mmdet.structures import SampleList
 from mmengine.logging import print_log
+from mmengine.model import BaseModule, ModuleList
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmpanoptic.registry import MODELS, TASK_UTILS
+from mmpanoptic.registry import MODELS
 
 
 @MODELS.register_module()
-class YOSOHead(Mask2FormerHead):
+class YOSOHead(BaseModule):
     """Separable dynamic decoder of YOSO.
 
     Stage 0 is a 1x1 convolution ``kernels`` (C -> N, with bias) on the neck's features S, giving the first
@@ -24,11 +23,11 @@ class YOSOHead(Mask2FormerHead):
     refines the kernels and predicts class logits (divided by ``temperature``) and mask logits. All images
     of a batch are processed together.
 
-    Training reuses mmdet's Mask2Former criterion (Hungarian matching on points sampled uniformly, softmax
-    cross-entropy with a no-object weight, point-sampled BCE and dice losses) for every stage, with the
-    official stage-0 rule: stage 0 has no classifier, so it is matched on the mask costs only and gets no
-    class loss. Loss keys are ``s{stage}_loss_{cls,mask,dice}``. At inference only the last stage's
-    classifier is evaluated.
+    Training applies ``criterion`` (:class:`MaskSetCriterion`: Mask2Former's Hungarian matching on points
+    sampled uniformly, softmax cross-entropy with a no-object weight, point-sampled BCE and dice losses) to
+    every stage, with the official stage-0 rule: stage 0 has no classifier, so it is matched on the mask costs
+    only and gets no class loss. Loss keys are ``s{stage}_loss_{cls,mask,dice}``. At inference only the last
+    stage's classifier is evaluated.
 
     Args:
         num_things_classes (int): thing classes (set by the segmentor).
@@ -40,12 +39,12 @@ class YOSOHead(Mask2FormerHead):
             Cityscapes 0.05, Mapillary Vistas 0.1. Defaults to 0.05.
         layer_cfg (dict): arguments of each :class:`YOSODecoderLayer` besides ``num_classes``,
             ``embed_dims`` and ``num_proposals`` (``attn_cfg``, ``num_cls_fcs``, ``num_mask_fcs``, ...).
-        no_object_weight (float): class weight of the no-object class when ``loss_cls`` gives no
-            ``class_weight``. Defaults to 0.1.
-        loss_cls, loss_mask, loss_dice (dict): as in :class:`mmdet.models.Mask2FormerHead`.
-        train_cfg (dict, optional): ``assigner``, ``sampler``, ``num_points``, ``oversample_ratio``,
-            ``importance_sample_ratio`` as in Mask2Former.
-        test_cfg (dict, optional): passed on to the fusion head by the detector.
+        criterion (dict): :class:`MaskSetCriterion` config without its matching settings (losses, no-object
+            weight); classes are filled in.
+        train_cfg (dict, optional): the criterion's ``assigner``, ``sampler``, ``num_points``,
+            ``oversample_ratio``, ``importance_sample_ratio`` (as in mmdet's Mask2Former configs); without it
+            the head cannot compute losses.
+        test_cfg (dict, optional): unused (the detector passes it on to the fusion head).
     """
 
     def __init__(self,
@@ -61,19 +60,11 @@ class YOSOHead(Mask2FormerHead):
                      feedforward_channels=2048,
                      num_cls_fcs=1,
                      num_mask_fcs=1),
-                 no_object_weight: float = 0.1,
-                 loss_cls: dict = dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=2.0,
-                                       reduction='mean'),
-                 loss_mask: dict = dict(type='CrossEntropyLoss', use_sigmoid=True, reduction='mean',
-                                        loss_weight=5.0),
-                 loss_dice: dict = dict(type='DiceLoss', use_sigmoid=True, activate=True, reduction='mean',
-                                        naive_dice=True, eps=1.0, loss_weight=5.0),
+                 criterion: dict = dict(type='MaskSetCriterion'),
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg=None):
-        # Mask2FormerHead's constructor builds its pixel and transformer decoders; only its losses,
-        # target assignment and prediction are reused, so the constructor chain starts above it.
-        super(AnchorFreeHead, self).__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=init_cfg)
         if num_stages < 1:
             raise ValueError(f'YOSOHead needs at least one decoder stage, got num_stages={num_stages}')
         if temperature <= 0:
@@ -91,28 +82,14 @@ class YOSOHead(Mask2FormerHead):
                      num_proposals=num_queries)) for _ in range(num_stages)
         ])
 
-        self.train_cfg = train_cfg
-        self.test_cfg = test_cfg
-        if train_cfg:
-            self.assigner = TASK_UTILS.build(train_cfg['assigner'])
-            self.sampler = TASK_UTILS.build(train_cfg['sampler'], default_args=dict(context=self))
-            self.num_points = train_cfg.get('num_points', 12544)
-            self.oversample_ratio = train_cfg.get('oversample_ratio', 3.0)
-            self.importance_sample_ratio = train_cfg.get('importance_sample_ratio', 0.75)
-        loss_cls = copy.deepcopy(loss_cls)
-        loss_cls.setdefault('class_weight', [1.0] * self.num_classes + [no_object_weight])
-        if len(loss_cls['class_weight']) != self.num_classes + 1:
-            raise ValueError(f'loss_cls.class_weight needs num_classes + 1 = {self.num_classes + 1} entries '
-                             f'(the last is the no-object class), got {len(loss_cls["class_weight"])}')
-        self.class_weight = loss_cls['class_weight']
-        self.loss_cls = MODELS.build(loss_cls)
-        self.loss_mask = MODELS.build(loss_mask)
-        self.loss_dice = MODELS.build(loss_dice)
+        self.criterion = MODELS.build(
+            dict(criterion, **(train_cfg or {}), num_things_classes=num_things_classes,
+                 num_stuff_classes=num_stuff_classes)) if train_cfg else None
         self._warned_too_few_queries = False
 
     def init_weights(self) -> None:
         """Initialise the decoder stages; ``kernels`` keeps PyTorch's default init (official behaviour)."""
-        super(AnchorFreeHead, self).init_weights()
+        super().init_weights()
 
     def forward(self, x: Sequence[Tensor],
                 batch_data_samples: SampleList) -> Tuple[List[Optional[Tensor]], List[Tensor]]:
@@ -138,13 +115,19 @@ class YOSOHead(Mask2FormerHead):
             all_mask_preds.append(mask_preds)
         return all_cls_scores, all_mask_preds
 
+    def loss(self, x: Sequence[Tensor], batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of every stage: ``s{stage}_loss_cls`` (stages >= 1), ``s{stage}_loss_mask``,
+        ``s{stage}_loss_dice``."""
+        if self.criterion is None:
+            raise RuntimeError('YOSOHead was built without train_cfg (assigner, sampler, ...): it has no criterion')
+        batch_img_metas = [sample.metainfo for sample in batch_data_samples]
+        batch_gt_instances = self.criterion.ground_truth(batch_data_samples)
+        all_cls_scores, all_mask_preds = self(x, batch_data_samples)
+        return self.loss_by_feat(all_cls_scores, all_mask_preds, batch_gt_instances, batch_img_metas)
+
     def loss_by_feat(self, all_cls_scores: List[Optional[Tensor]], all_mask_preds: List[Tensor],
                      batch_gt_instances: List[InstanceData], batch_img_metas: List[dict]) -> Dict[str, Tensor]:
-        """Mask2Former's set-prediction loss on every stage.
-
-        Stage 0 has no class logits; its matching uses all-zero logits, whose uniform class cost is the
-        same for every (proposal, segment) pair and so leaves the Hungarian assignment to the mask costs,
-        and its class loss is not returned.
+        """The criterion on every stage (see :meth:`loss`).
 
         Args:
             all_cls_scores (list[Tensor | None]): per stage, (B, N, num_classes + 1) or None.
@@ -152,24 +135,22 @@ class YOSOHead(Mask2FormerHead):
             batch_gt_instances (list[InstanceData]): ``labels`` (G,) and ``masks`` (G, H_pad, W_pad) of
                 all non-crowd segments, things and stuff.
             batch_img_metas (list[dict]): image meta information.
-
-        Returns:
-            dict[str, Tensor]: ``s{stage}_loss_cls`` (stages >= 1), ``s{stage}_loss_mask``,
-            ``s{stage}_loss_dice``.
         """
         self._check_num_segments(batch_gt_instances, batch_img_metas)
         losses = dict()
         for stage, (cls_scores, mask_preds) in enumerate(zip(all_cls_scores, all_mask_preds)):
-            has_cls = cls_scores is not None
-            if not has_cls:
-                cls_scores = mask_preds.new_zeros(*mask_preds.shape[:2], self.num_classes + 1)
-            loss_cls, loss_mask, loss_dice = self._loss_by_feat_single(cls_scores, mask_preds, batch_gt_instances,
-                                                                       batch_img_metas)
-            if has_cls:
-                losses[f's{stage}_loss_cls'] = loss_cls
-            losses[f's{stage}_loss_mask'] = loss_mask
-            losses[f's{stage}_loss_dice'] = loss_dice
+            for name, value in self.criterion.loss_set(cls_scores, mask_preds, batch_gt_instances,
+                                                       batch_img_metas).items():
+                losses[f's{stage}_{name}'] = value
         return losses
+
+    def predict(self, x: Sequence[Tensor], batch_data_samples: SampleList) -> Tuple[Tensor, Tensor]:
+        """The last stage's class logits (B, N, num_classes + 1) and mask logits upsampled to the padded input
+        size (B, N, H_pad, W_pad), as mmdet's MaskFormer heads give them to the fusion head."""
+        all_cls_scores, all_mask_preds = self(x, batch_data_samples)
+        pad_size = tuple(batch_data_samples[0].metainfo['batch_input_shape'])
+        masks = F.interpolate(all_mask_preds[-1], size=pad_size, mode='bilinear', align_corners=False)
+        return all_cls_scores[-1], masks
 
     def _check_num_segments(self, batch_gt_instances: List[InstanceData], batch_img_metas: List[dict]) -> None:
         """Warn (once) when an image has more ground-truth segments than proposals."""

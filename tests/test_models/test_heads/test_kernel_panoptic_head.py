@@ -1,9 +1,10 @@
 """KernelPanopticHead: K-Net's and RT-K-Net's heads as one head with a proposal stage, update stages and
 auxiliary losses.
 
-``tests/data/kernel_head_reference.pt`` holds the weights, losses and last-stage logits of tiny K-Net and
-RT-K-Net heads recorded with the previous, separate implementations (``KNetHead``, ``RTKNetHead``, commit
-feb1533) on the inputs below: the one head gives the same losses and logits for the same weights.
+``tests/data/head_reference.pt`` (keys ``knet``, ``rtknet``) holds the weights, losses and last-stage logits
+of tiny K-Net and RT-K-Net heads recorded with the previous, separate implementations (``KNetHead``,
+``RTKNetHead``, commit feb1533) on the inputs below: the one head gives the same losses and logits for the
+same weights.
 """
 import os.path as osp
 import re
@@ -20,7 +21,7 @@ from mmpanoptic.utils import register_all_modules
 
 register_all_modules()
 REFERENCE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
-                     'kernel_head_reference.pt')
+                     'head_reference.pt')
 C, T, S, H = 8, 2, 2, 64
 STAGE = dict(type='KernelUpdateHead', in_channels=C, feat_channels=C, num_heads=2, feedforward_channels=16,
              num_cls_fcs=1, num_mask_fcs=1)

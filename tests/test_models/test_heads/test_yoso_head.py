@@ -155,12 +155,12 @@ def test_stage0_matching_ignores_class_scores():
     gt = _gt(4)
     uniform = torch.zeros(1, N, NUM_THINGS + NUM_STUFF + 1)
     torch.manual_seed(1)
-    with_uniform = head.get_targets([uniform[0]], [mask_preds[0]], [gt], _metas()[:1])[0][0]
+    with_uniform = head.criterion.get_targets([uniform[0]], [mask_preds[0]], [gt], _metas()[:1])[0][0]
     costs_no_cls = TRAIN_CFG.deepcopy()
     costs_no_cls.assigner.match_costs = costs_no_cls.assigner.match_costs[1:]
     head_no_cls = _head(train_cfg=costs_no_cls)
     torch.manual_seed(1)
-    mask_only = head_no_cls.get_targets([uniform[0]], [mask_preds[0]], [gt], _metas()[:1])[0][0]
+    mask_only = head_no_cls.criterion.get_targets([uniform[0]], [mask_preds[0]], [gt], _metas()[:1])[0][0]
     torch.testing.assert_close(with_uniform, mask_only)
 
 
@@ -185,6 +185,24 @@ def test_images_without_segments_and_too_few_queries():
 
 def test_bad_configuration():
     with pytest.raises(ValueError, match='num_classes \\+ 1'):
-        _head(loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, class_weight=[1.0] * 3))
+        _head(criterion=dict(type='MaskSetCriterion',
+                             loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, class_weight=[1.0] * 3)))
     with pytest.raises(ValueError, match='at least one decoder stage'):
         _head(num_stages=0)
+
+
+def test_same_losses_as_before_the_criterion_moved_out():
+    """``tests/data/head_reference.pt`` holds the weights and losses of this file's head recorded when
+    YOSOHead still inherited Mask2FormerHead's methods (commit feb1533); the head with its
+    :class:`MaskSetCriterion` gives the same losses for the same weights and inputs."""
+    import os.path as osp
+    reference = torch.load(osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
+                                    'head_reference.pt'), weights_only=True)['yoso']
+    head = _head()
+    head.load_state_dict(reference['state'], strict=True)
+    cls_scores, mask_preds = head((_features(), ), None)
+    torch.manual_seed(7)
+    losses = head.loss_by_feat(cls_scores, mask_preds, [_gt(3, 0), _gt(5, 1)], _metas())
+    assert set(losses) == set(reference['losses'])
+    for key, value in reference['losses'].items():
+        torch.testing.assert_close(losses[key].detach(), value, rtol=0, atol=0, msg=key)
