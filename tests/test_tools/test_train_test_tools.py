@@ -1,4 +1,5 @@
 """tools/train.py, tools/dist_train.sh (2 CPU processes, gloo), --resume, tools/test.py and their errors."""
+import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -72,7 +73,8 @@ def test_test_tool_reports_pq_and_writes_outputs(dist_trained, small_config, rep
 
 @pytest.mark.parametrize('case', ['missing_checkpoint', 'missing_config', 'unknown_type', 'misspelt_key',
                                   'missing_data_root', 'mismatched_checkpoint'])
-def test_user_errors_are_one_clear_line(case, small_config, dist_trained, repo_root, python_exe, tmp_path):
+def test_user_errors_are_one_clear_line(case, small_config, dist_trained, repo_root, tmp_path, capsys):
+    """In-process through ``main(argv)``; ``test_test_tool_reports_pq_and_writes_outputs`` is the subprocess run."""
     work_dir, _ = dist_trained
     config, checkpoint, options = str(small_config), str(work_dir / 'iter_4.pth'), []
     expected = {
@@ -98,9 +100,17 @@ def test_user_errors_are_one_clear_line(case, small_config, dist_trained, repo_r
         bad = {k.replace('backbone.', 'trunk.'): v for k, v in state.items()}
         checkpoint = str(tmp_path / 'bad.pth')
         torch.save({'state_dict': bad}, checkpoint)
-    result = _run([python_exe, 'tools/test.py', config, checkpoint, '--work-dir', str(tmp_path)] + options,
-                  repo_root, python_exe)
-    assert result.returncode == 1
-    assert 'Traceback' not in result.stderr, result.stderr[-2000:]
-    error_lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
-    assert len(error_lines) == 1 and re.search(expected, error_lines[0]), result.stderr[-2000:]
+    spec = importlib.util.spec_from_file_location('test_tool', osp.join(repo_root, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cwd = os.getcwd()
+    os.chdir(repo_root)
+    try:
+        with pytest.raises(SystemExit) as exc:
+            tool.main([config, checkpoint, '--work-dir', str(tmp_path)] + options)
+    finally:
+        os.chdir(cwd)
+    assert exc.value.code == 1
+    stderr = capsys.readouterr().err
+    error_lines = [line for line in stderr.splitlines() if line.startswith('error: ')]
+    assert len(error_lines) == 1 and re.search(expected, error_lines[0]), stderr[-2000:]

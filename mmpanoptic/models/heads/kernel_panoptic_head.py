@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from mmpanoptic.models.targets.panoptic_targets import panoptic_gt_at, panoptic_segments
 from mmpanoptic.registry import MODELS
-from .kernel_structures import KernelHeadOutput, KernelProposals, PanopticTargets
+from .kernel_structures import KernelHeadOutput, PanopticTargets
 
 
 @MODELS.register_module()

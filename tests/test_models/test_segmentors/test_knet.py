@@ -42,6 +42,7 @@ def _model(path):
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', [KNET_SYNTH, RTKNET_SYNTH])
 def test_forward_shapes_and_a_few_training_steps(path):
     torch.manual_seed(0)

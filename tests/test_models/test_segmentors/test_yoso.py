@@ -58,6 +58,7 @@ def _batch(model, h, w, num=2, training=True):
     return model.data_preprocessor(data, training=training)
 
 
+@pytest.mark.slow
 def test_training_steps_decrease_loss():
     model = _model()
     model.train()
