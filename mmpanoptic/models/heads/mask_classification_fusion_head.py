@@ -10,13 +10,15 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmpanoptic.models.post_processing.panoptic_merge import OVERLAP_RULES, merge_panoptic_iterative, merge_panoptic_parallel
+from mmpanoptic.models.post_processing import merge_panoptic_iterative, merge_panoptic_paint, merge_panoptic_parallel
+from mmpanoptic.models.post_processing.panoptic_merge import OVERLAP_RULES
 from mmpanoptic.registry import MODELS
 
-_MERGERS = dict(iterative=merge_panoptic_iterative, parallel=merge_panoptic_parallel)
+_MERGERS = dict(iterative=merge_panoptic_iterative, parallel=merge_panoptic_parallel, paint=merge_panoptic_paint)
 _CHOICES = dict(
     scorer=('sigmoid', 'softmax'),
-    score_filter=('things', 'all', 'object'),
+    score_filter=('things', 'all', 'object', 'by_kind'),
+    rescore=('none', 'mask_quality_squared'),
     merge=tuple(_MERGERS),
     mask_resize=('pad_crop', 'pad_crop_logits', 'direct'),
     segment_mask=('argmax', 'argmax_and_own'),
@@ -56,10 +58,17 @@ class MaskClassificationFusionHead(BaseModule):
       resize to the original size), ``'pad_crop_logits'`` (the same on the logits, sigmoid last; mmdet's
       MaskFormer) or ``'direct'`` (logits resized straight to the un-padded image size, then sigmoid; the
       map is resized to the original size with nearest neighbour; RT-K-Net).
+    * ``score_filter='by_kind'``: things below ``score_thr`` and stuff below ``stuff_score_thr`` (default
+      ``score_thr``) cannot become segments (Panoptic SegFormer's quality thresholds).
+    * ``rescore``: ``'none'`` (default) or ``'mask_quality_squared'``: after resizing, a query's score is
+      multiplied by ``q^2`` with ``q`` the mean probability inside its mask (``> mask_thr``; denominator
+      area + 1), before filtering and merging (Panoptic SegFormer).
     * ``segment_mask``: a segment is the query's argmax pixels (``'argmax'``, default) or those of them where
       its own probability is >= ``mask_thr`` (``'argmax_and_own'``; mmdet's ``filter_low_score``).
     * ``overlap_thr`` (0.6), ``mask_thr`` (0.5), ``overlap_rule`` (``'ratio'`` or ``'scaled_area'``),
-      ``merge`` (``'parallel'`` default, or ``'iterative'``): see :mod:`mmpanoptic.models.post_processing.panoptic_merge`.
+      ``merge`` (``'parallel'`` default, ``'iterative'``, or ``'paint'``: masks painted by descending score
+      onto free pixels, a mask dropped if more than ``overlap_thr`` (things) / ``stuff_overlap_thr`` (stuff) of
+      it is already painted): see :mod:`mmpanoptic.models.post_processing.panoptic_merge`.
     * ``tie_order``: which class wins when two class probabilities are equal (they saturate to exactly 1.0
       in float32): ``'things_first'`` (default, the first column of mmpanoptic's order) or
       ``'stuff_first'`` (official RT-K-Net, whose class order is stuff first).
@@ -81,8 +90,9 @@ class MaskClassificationFusionHead(BaseModule):
         init_cfg (dict, optional): unused (no parameters).
     """
 
-    TEST_CFG_KEYS = ('scorer', 'score_thr', 'score_filter', 'overlap_thr', 'mask_thr', 'merge', 'mask_resize',
-                     'segment_mask', 'overlap_rule', 'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
+    TEST_CFG_KEYS = ('scorer', 'score_thr', 'stuff_score_thr', 'score_filter', 'rescore', 'overlap_thr',
+                     'stuff_overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'segment_mask', 'overlap_rule',
+                     'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
 
     def __init__(self,
                  num_things_classes: int,
@@ -101,6 +111,9 @@ class MaskClassificationFusionHead(BaseModule):
             raise ValueError(f'{type(self).__name__}: unknown test_cfg keys {unknown} (known: {self.TEST_CFG_KEYS})')
         self.scorer = cfg.get('scorer', 'sigmoid')
         self.score_thr = cfg.get('score_thr', 0.3)
+        self.stuff_score_thr = cfg.get('stuff_score_thr', self.score_thr)
+        self.rescore = cfg.get('rescore', 'none')
+        self.stuff_overlap_thr = cfg.get('stuff_overlap_thr')
         self.score_filter = cfg.get('score_filter', 'things' if num_bound_kernels else 'all')
         self.overlap_thr = cfg.get('overlap_thr', 0.6)
         self.mask_thr = cfg.get('mask_thr', 0.5)
@@ -175,20 +188,34 @@ class MaskClassificationFusionHead(BaseModule):
         indices (K,) of the queries that wrote segments and their values (K,)."""
         scores, labels, objects = self.scores_and_labels(cls_logits)
         is_thing = labels < self.num_things_classes
+        if self.rescore == 'mask_quality_squared':  # needs every query's mask at the output size
+            probs = self.resize_masks(mask_logits, meta, rescale)
+            inside = probs > self.mask_thr
+            quality = (probs * inside).flatten(1).sum(1) / (inside.flatten(1).sum(1) + 1)
+            scores = scores * quality**2
         if self.score_filter == 'all':
             candidates = scores >= min(self.score_thr, float(scores.max())) if len(scores) else objects
             eligible = torch.ones_like(candidates)
         elif self.score_filter == 'object':
             candidates = objects & (scores > self.score_thr)
             eligible = torch.ones_like(candidates)
+        elif self.score_filter == 'by_kind':
+            candidates = objects
+            eligible = torch.where(is_thing, scores >= self.score_thr, scores >= self.stuff_score_thr)
         else:
             candidates = objects
             eligible = ~is_thing | (scores >= self.score_thr)
         query_index = torch.nonzero(candidates).flatten()
-        masks = self.resize_masks(mask_logits[query_index], meta, rescale)
-        result = _MERGERS[self.merge](masks, scores[query_index], labels[query_index], eligible[query_index],
-                                      self.num_things_classes, self.num_classes, self.overlap_thr, self.mask_thr,
-                                      self.overlap_rule, self.segment_mask == 'argmax_and_own')
+        if self.rescore != 'none':
+            masks = probs[query_index]
+        else:
+            masks = self.resize_masks(mask_logits[query_index], meta, rescale)
+        args = (masks, scores[query_index], labels[query_index], eligible[query_index], self.num_things_classes,
+                self.num_classes, self.overlap_thr, self.mask_thr)
+        if self.merge == 'paint':
+            result = merge_panoptic_paint(*args, stuff_overlap_thr=self.stuff_overlap_thr)
+        else:
+            result = _MERGERS[self.merge](*args, self.overlap_rule, self.segment_mask == 'argmax_and_own')
         panoptic = result.panoptic
         out_size = tuple(meta['ori_shape'][:2]) if rescale else tuple(meta['img_shape'][:2])
         if panoptic.shape != out_size:

@@ -1,4 +1,5 @@
-"""Merging of scored mask predictions into a panoptic map: iterative (K-Net) and parallel (RT-K-Net).
+"""Merging of scored mask predictions into a panoptic map: iterative (K-Net) and parallel (RT-K-Net) argmax
+merges, and the paint-by-score merge (Panoptic SegFormer, :func:`merge_panoptic_paint`).
 
 Both functions implement the same rule and, for the same ``overlap_rule``, give the same partition and
 labels; only the instance numbering differs (iterative: by descending score; parallel: by query index):
@@ -23,7 +24,7 @@ which a caller knows which queries became which segments.
 Output encoding (mmdet's): ``label + instance_id * INSTANCE_OFFSET``; things get instance ids 1, 2, ...,
 stuff 0, void is ``num_classes`` (``instance_id`` 0).
 """
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor
@@ -151,4 +152,47 @@ def merge_panoptic_parallel(mask_probs: Tensor,
     if own_only:
         own = mask_probs.gather(0, ids[None])[0] >= mask_thr
         panoptic = torch.where(own, panoptic, num_classes)
+    return MergeResult(panoptic, codes)
+
+
+def merge_panoptic_paint(mask_probs: Tensor,
+                         scores: Tensor,
+                         labels: Tensor,
+                         eligible: Tensor,
+                         num_things: int,
+                         num_classes: int,
+                         overlap_thr: float = 0.4,
+                         mask_thr: float = 0.5,
+                         stuff_overlap_thr: Optional[float] = None) -> MergeResult:
+    """Paint masks by descending score onto the pixels still free (Panoptic SegFormer's mask-wise merge).
+
+    For each eligible query, in descending score order, with ``m = mask_probs > mask_thr`` (strictly): skip it
+    if ``m`` is empty or if ``|m & painted| / |m|`` exceeds ``overlap_thr`` (things) or ``stuff_overlap_thr``
+    (stuff; defaults to ``overlap_thr``), computed in float64; otherwise write its code on the pixels of
+    ``m`` not painted yet. There is no argmax: a pixel belongs to the first accepted mask that covers it.
+    Arguments and result as in :func:`merge_panoptic_iterative`; things are numbered in painting order.
+    """
+    _check_inputs(mask_probs, scores, labels, eligible)
+    device = mask_probs.device
+    panoptic = torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=device)
+    codes = torch.full(scores.shape, num_classes, dtype=torch.long, device=device)
+    painted = torch.zeros(mask_probs.shape[-2:], dtype=torch.bool, device=device)
+    stuff_overlap_thr = overlap_thr if stuff_overlap_thr is None else stuff_overlap_thr
+    instance_id = 0
+    for k in torch.argsort(scores, descending=True).tolist():
+        if not eligible[k]:
+            continue
+        mask = mask_probs[k] > mask_thr
+        area = int(mask.sum())
+        if area == 0:
+            continue
+        label = int(labels[k])
+        is_thing = label < num_things
+        if int((mask & painted).sum()) / area > (overlap_thr if is_thing else stuff_overlap_thr):
+            continue
+        if is_thing:
+            instance_id += 1
+        codes[k] = label + instance_id * INSTANCE_OFFSET if is_thing else label
+        panoptic[mask & ~painted] = codes[k]
+        painted |= mask
     return MergeResult(panoptic, codes)

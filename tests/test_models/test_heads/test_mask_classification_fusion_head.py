@@ -229,3 +229,24 @@ def test_no_query_above_the_threshold_gives_an_all_void_map(mask_resize):
     result = head.predict(cls, torch.zeros(1, 3, 6, 8), [_meta()])[0]
     assert result['pan_results'].sem_seg.shape == (1, 80, 100)
     assert (result['pan_results'].sem_seg == head.num_classes).all() and len(result['segment_queries']) == 0
+
+
+def test_quality_rescoring_and_per_kind_thresholds():
+    """Rescoring by squared mask quality (Panoptic SegFormer): a confident class with a weak mask falls below
+    the things threshold; stuff has its own threshold."""
+    head = MaskClassificationFusionHead(1, 1, test_cfg=dict(
+        score_filter='by_kind', score_thr=0.25, stuff_score_thr=0.6, rescore='mask_quality_squared',
+        merge='paint', overlap_thr=0.4, stuff_overlap_thr=0.2, mask_resize='direct'))
+    cls = torch.full((1, 3, 2), -10.0)
+    cls[0, 0, 0] = 10.0   # thing, strong mask (prob ~1): score ~1
+    cls[0, 1, 0] = 10.0   # thing, weak mask (prob 0.55): q = 0.55 * 12 / 13, score ~0.26 -> kept
+    cls[0, 2, 1] = 10.0   # stuff, mask prob 0.7: q = 0.7 * area / (area + 1), score ~0.47 < 0.6 -> dropped
+    masks = torch.full((1, 3, 4, 8), -10.0)
+    masks[0, 0, :, :3] = 10.0
+    masks[0, 1, :, 3:6] = torch.logit(torch.tensor(0.55))
+    masks[0, 2, :, 6:] = torch.logit(torch.tensor(0.7))
+    meta = DetDataSample(metainfo=dict(img_shape=(4, 8), batch_input_shape=(4, 8), ori_shape=(4, 8)))
+    result = head.predict(cls, masks, [meta])[0]
+    pan = result['pan_results'].sem_seg[0]
+    assert (pan[:, :3] == 1000).all() and (pan[:, 3:6] == 2000).all() and (pan[:, 6:] == head.num_classes).all()
+    assert result['segment_queries'].tolist() == [0, 1]

@@ -99,3 +99,30 @@ def test_merges_match_official_partitions(seed):
     official = official.long()
     official = torch.where(official < 0, NUM_CLASSES, official // 1000 + official % 1000 * INSTANCE_OFFSET)
     assert _partition(ours) == _partition(official)
+
+
+def test_paint_merge_hand_worked_case():
+    """Panoptic SegFormer's mask-wise merge on a 1 x 10 strip (scores sorted 0.9 > 0.8 > 0.7 > 0.6 > 0.5):
+
+    * q0 thing (0.9) covers pixels 0-3: painted, instance 1;
+    * q1 thing (0.8) covers 2-6: 2 of its 5 pixels are taken (0.4, not > 0.4): kept, paints 4-6 (occluded part
+      stays q0's), instance 2;
+    * q2 stuff (0.7) covers 5-8: 2 of 4 taken (0.5 > 0.2): dropped;
+    * q3 stuff (0.6) covers 7-9: nothing taken: paints 7-9;
+    * q4 thing (0.5) is not eligible (below its quality threshold): skipped.
+    """
+    from mmpanoptic.models.post_processing import merge_panoptic_paint
+    masks = torch.zeros(5, 1, 10)
+    for q, (a, b) in enumerate([(0, 4), (2, 7), (5, 9), (7, 10), (0, 10)]):
+        masks[q, 0, a:b] = 0.9
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6, 0.5])
+    labels = torch.tensor([0, 1, NUM_THINGS, NUM_THINGS + 1, 0])
+    eligible = torch.tensor([True, True, True, True, False])
+    pan, codes = merge_panoptic_paint(masks, scores, labels, eligible, NUM_THINGS, NUM_CLASSES, overlap_thr=0.4,
+                                      stuff_overlap_thr=0.2)
+    expected = [0 + INSTANCE_OFFSET] * 4 + [1 + 2 * INSTANCE_OFFSET] * 3 + [NUM_THINGS + 1] * 3
+    assert pan[0].tolist() == expected
+    assert codes.tolist() == [INSTANCE_OFFSET, 1 + 2 * INSTANCE_OFFSET, NUM_CLASSES, NUM_THINGS + 1, NUM_CLASSES]
+    # the masks are binarised strictly: a probability of exactly 0.5 is not part of a mask
+    assert merge_panoptic_paint(torch.full((1, 1, 3), 0.5), scores[:1], labels[:1], eligible[:1], NUM_THINGS,
+                                NUM_CLASSES).panoptic.eq(NUM_CLASSES).all()
