@@ -28,6 +28,7 @@ class DirectKernelProposalHead(BaseModule):
         num_proposals (int): kernels. Defaults to 100.
         normalize_group_features (bool): average instead of sum the group features. Defaults to True.
         norm_cfg (dict): Defaults to BN.
+        init_cfg (dict): Defaults to Kaiming-normal (fan out) convolutions with zero biases, as the official code.
     """
 
     num_bound_kernels = 0
@@ -40,7 +41,8 @@ class DirectKernelProposalHead(BaseModule):
                  num_proposals: int = 100,
                  normalize_group_features: bool = True,
                  norm_cfg: dict = dict(type='BN'),
-                 init_cfg=None):
+                 init_cfg: dict = dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu',
+                                       distribution='normal')):
         super().__init__(init_cfg=init_cfg)
         self.num_proposals = num_proposals
         self.normalize_group_features = normalize_group_features
@@ -53,14 +55,6 @@ class DirectKernelProposalHead(BaseModule):
             norm(feat_channels), nn.ReLU(inplace=True), nn.Conv2d(feat_channels, feat_channels, 1),
             norm(feat_channels))
         self.init_kernels = nn.Conv2d(feat_channels, num_proposals, 1, bias=False)
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
 
     def forward(self, feats: Sequence[Tensor]) -> KernelProposals:
         """The neck's tuple -> features X (B, C, H, W), kernels (B, N, C), mask logits (B, N, H, W)."""

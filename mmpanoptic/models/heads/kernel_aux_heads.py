@@ -69,11 +69,14 @@ class AuxSemanticHead(BaseModule):
         feat_channels (int): hidden channels. Defaults to 256.
         norm_cfg (dict): Defaults to BN.
         loss (dict): Defaults to the top-20 % pixel cross-entropy.
+        init_cfg (dict): Defaults to Kaiming-normal (fan out) convolutions, as the official code.
     """
 
     def __init__(self, num_classes: int, num_things_classes: int, in_channels: int = 256, feat_channels: int = 256,
                  norm_cfg: dict = dict(type='BN'),
-                 loss: dict = dict(type='TopKPixelCrossEntropyLoss', top_k_percent=0.2), init_cfg=None):
+                 loss: dict = dict(type='TopKPixelCrossEntropyLoss', top_k_percent=0.2),
+                 init_cfg: dict = dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu',
+                                       distribution='normal')):
         super().__init__(init_cfg=init_cfg)
 
         def norm(channels):
@@ -83,12 +86,6 @@ class AuxSemanticHead(BaseModule):
             norm(in_channels), nn.ReLU(inplace=True), nn.Conv2d(in_channels, feat_channels, 1, bias=False),
             norm(feat_channels), nn.ReLU(inplace=True), nn.Conv2d(feat_channels, num_classes, 1, bias=False))
         self.loss = MODELS.build(loss)
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
 
     def forward(self, proposals: KernelProposals, feats: Sequence[Tensor], targets: PanopticTargets,
                 upsample: Upsample) -> Dict[str, Tensor]:

@@ -23,12 +23,12 @@ class RTFormerFeatureHead(BaseModule):
     Args:
         in_channels (Sequence[int]): channels of (high, low) branches. Defaults to (128, 512).
         dappm_channels (int): branch channels of DAPPM. Defaults to 128.
-        head_channels (int): channels of the 3x3 conv. Defaults to 256.
+        head_channels (int): channels of the 3x3 conv. Defaults to 128 (official RT-K-Net).
         out_channels (int): channels of the feature map. Defaults to 256.
         norm_cfg (dict): Defaults to BN.
     """
 
-    def __init__(self, in_channels: Sequence[int] = (128, 512), dappm_channels: int = 128, head_channels: int = 256,
+    def __init__(self, in_channels: Sequence[int] = (128, 512), dappm_channels: int = 128, head_channels: int = 128,
                  out_channels: int = 256, norm_cfg: dict = dict(type='BN'), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         high, low = in_channels
