@@ -29,22 +29,12 @@ def _tool(repo_root, path):
 
 
 @pytest.fixture(scope='module')
-def knet_setup(tmp_path_factory, repo_root):
+def knet_setup(tmp_path_factory, tiny_config):
     """A K-Net synthetic config on 4 generated val pictures, and its random weights in the official layout."""
     tmp = tmp_path_factory.mktemp('official')
     data_root = tmp / 'data'
     generate_image_dataset(str(data_root), seed=5, num_train=2, num_val=4, size=(64, 64))
-    config = tmp / 'knet_tiny.py'
-    config.write_text(f"""
-_base_ = ['{osp.join(repo_root, KNET)}']
-data_root = '{data_root}/'
-train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
-val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/panoptic_val.json',
-                     seg_prefix=data_root + 'annotations/panoptic_val/')
-test_evaluator = val_evaluator
-""")
+    config = tiny_config(tmp, KNET, data_root)
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(config)).model)
     model.init_weights()
