@@ -49,6 +49,12 @@ class MergeResult(NamedTuple):
     codes: Tensor
 
 
+def _void(mask_probs: Tensor, scores: Tensor, num_classes: int) -> MergeResult:
+    """An all-void map (H, W) and no query's code: the start of every merge."""
+    full = dict(fill_value=num_classes, dtype=torch.long, device=mask_probs.device)
+    return MergeResult(torch.full(mask_probs.shape[-2:], **full), torch.full(scores.shape, **full))
+
+
 def passes_overlap(visible_area: Tensor, own_area: Tensor, overlap_thr: float, rule: str) -> Tensor:
     """Whether each visible area passes ``rule`` (see the module docstring); areas are integer tensors."""
     if rule == 'ratio':
@@ -88,8 +94,7 @@ def merge_panoptic_iterative(mask_probs: Tensor,
         MergeResult: the panoptic map (H, W) long and the value (N,) each query wrote.
     """
     _check_inputs(mask_probs, scores, labels, eligible)
-    panoptic = torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device)
-    codes = torch.full(scores.shape, num_classes, dtype=torch.long, device=mask_probs.device)
+    panoptic, codes = _void(mask_probs, scores, num_classes)
     if mask_probs.shape[0] == 0:
         return MergeResult(panoptic, codes)
     ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
@@ -136,8 +141,7 @@ def merge_panoptic_parallel(mask_probs: Tensor,
     _check_inputs(mask_probs, scores, labels, eligible)
     num_queries = mask_probs.shape[0]
     if num_queries == 0:
-        return MergeResult(torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=mask_probs.device),
-                           torch.full(scores.shape, num_classes, dtype=torch.long, device=mask_probs.device))
+        return _void(mask_probs, scores, num_classes)
     ids = (scores.view(-1, 1, 1) * mask_probs).argmax(0)
     mask_area = torch.bincount(ids.flatten(), minlength=num_queries)
     # One full reduction per mask (no host synchronisation): on CPU several times faster than reducing a
@@ -173,10 +177,8 @@ def merge_panoptic_paint(mask_probs: Tensor,
     Arguments and result as in :func:`merge_panoptic_iterative`; things are numbered in painting order.
     """
     _check_inputs(mask_probs, scores, labels, eligible)
-    device = mask_probs.device
-    panoptic = torch.full(mask_probs.shape[-2:], num_classes, dtype=torch.long, device=device)
-    codes = torch.full(scores.shape, num_classes, dtype=torch.long, device=device)
-    painted = torch.zeros(mask_probs.shape[-2:], dtype=torch.bool, device=device)
+    panoptic, codes = _void(mask_probs, scores, num_classes)
+    painted = torch.zeros(mask_probs.shape[-2:], dtype=torch.bool, device=mask_probs.device)
     stuff_overlap_thr = overlap_thr if stuff_overlap_thr is None else stuff_overlap_thr
     instance_id = 0
     for k in torch.argsort(scores, descending=True).tolist():
