@@ -3,7 +3,8 @@
 # 3 stuff). Trains in about 6 minutes on one CPU core (2500 iterations of 8 pictures, 0.13 s each):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
 #   OMP_NUM_THREADS=1 python tools/train.py configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py
-# Val PQ 67.1 (things 49.9, stuff 90.0) with the default generator output (1000 train / 100 val pictures);
+# Val PQ 69.2 (things 53.2, stuff 90.4; 67.1 before the 2026-12-01 data-path change)
+# with the default generator output (1000 train / 100 val pictures);
 # tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
     '../_base_/models/knet_s3_r50_fpn_panoptic.py', '../_base_/datasets/synthetic_shapes_panoptic_128x128.py',

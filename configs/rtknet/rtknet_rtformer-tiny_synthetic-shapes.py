@@ -4,7 +4,8 @@
 # in about 8 minutes (2000 iterations of 8 crops, 0.2 s each):
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
 #   OMP_NUM_THREADS=1 python tools/train.py configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py
-# Val PQ 66.3 (things 47.2, stuff 91.9) with the default generator output (1000 train / 100 val pictures);
+# Val PQ 64.7 (things 45.2, stuff 90.7; 66.3 before the 2026-12-01 data-path change)
+# with the default generator output (1000 train / 100 val pictures);
 # tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 #
 # Two departures from the Cityscapes recipe, both measured on the val split:
