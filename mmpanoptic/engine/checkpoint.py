@@ -171,22 +171,19 @@ def download_target(url: str) -> Tuple[str, str]:
 
 
 def _download(url: str, model_dir: Optional[str]) -> str:
+    """The cached file of ``url``, downloaded first if the cache has none."""
     source, name = download_target(url)
     model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     path = osp.join(model_dir, name)
     if not osp.isfile(path):
         os.makedirs(model_dir, exist_ok=True)
         torch.hub.download_url_to_file(source, path, progress=sys.stderr.isatty())
-    try:
-        check_checkpoint_file(path, url)
-    except CheckpointFileError:
-        os.remove(path)  # a page or a broken download must not stay in the cache
-        raise
     return path
 
 
 def load_from_url(filename: str, map_location: Optional[str] = None, model_dir: Optional[str] = None):
-    """Download ``filename`` (once, on local rank 0 first) and load it as a local checkpoint."""
+    """Download ``filename`` (once, on local rank 0 first) and load it as a local checkpoint; a download
+    that is not a whole checkpoint (a page, a broken transfer) is removed from the cache."""
     rank, world_size = get_dist_info()
     if rank == 0:
         path = _download(filename, model_dir)
@@ -194,7 +191,12 @@ def load_from_url(filename: str, map_location: Optional[str] = None, model_dir: 
         barrier()
         if rank > 0:
             path = _download(filename, model_dir)
-    return CheckpointLoader._schemes[''](path, map_location, shown_as=filename)
+    try:
+        return CheckpointLoader._schemes[''](path, map_location, shown_as=filename)
+    except CheckpointFileError:
+        if rank == 0 and osp.isfile(path):
+            os.remove(path)
+        raise
 
 
 def install() -> None:
