@@ -1,9 +1,9 @@
 """The one weight loader: checkpoint files -> adapter of the model's family -> the model.
 
-Every path that puts weights into a model goes through :func:`load_weights`: ``tools/test.py`` (strict),
-``load_from`` and ``--resume`` (:class:`~mmpanoptic.engine.hooks.CheckpointAdapterHook`), ``init_model``
-(strict), pretrained ``init_cfg`` weights of the backbones that convert official layouts, and
-``tools/model_converters/``. An official layout of the model's family is converted by the family's
+Every path that puts a model's weights into it goes through :func:`adapt_checkpoint`: ``tools/test.py``
+and ``init_model`` (strict, :func:`load_weights`), ``load_from`` and ``--resume``
+(:class:`~mmpanoptic.engine.hooks.CheckpointAdapterHook`) and ``tools/model_converters/``; pretrained
+backbone weights (``init_cfg``) are read by the same :func:`read_checkpoint` (:func:`load_backbone_weights`). An official layout of the model's family is converted by the family's
 adapter (:mod:`mmpanoptic.models.checkpoint_adapters`); a checkpoint of another family is refused with a
 message naming both.
 
