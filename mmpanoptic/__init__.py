@@ -1,19 +1,33 @@
-"""mmpanoptic: real-time and transformer panoptic segmentation for OpenMMLab."""
-import mmcv
-import mmdet
-from mmengine.utils import digit_version
+"""mmpanoptic: real-time and transformer panoptic segmentation for OpenMMLab.
+
+Importing the package is cheap (no torch), so that the tools can parse their arguments first. The
+checkpoint compatibility of :mod:`mmpanoptic.engine.checkpoint` is installed by every module that builds
+or loads models (``mmpanoptic.registry``, ``mmpanoptic.engine``, ``mmpanoptic.apis``).
+"""
+from importlib.metadata import PackageNotFoundError, version as _installed_version
 
 from .version import __version__, version_info
 
-mmcv_minimum_version, mmcv_maximum_version = '2.0.0', '2.2.0'
-assert digit_version(mmcv_minimum_version) <= digit_version(mmcv.__version__) < digit_version(
-    mmcv_maximum_version), (f'MMCV {mmcv.__version__} is incompatible with mmpanoptic (and mmdet 3.3): '
-                            f'install mmcv>={mmcv_minimum_version},<{mmcv_maximum_version}.')
-assert digit_version('3.3.0') <= digit_version(mmdet.__version__) < digit_version('3.4.0'), (
-    f'mmdet {mmdet.__version__} is incompatible with mmpanoptic: install mmdet 3.3.x.')
 
-from .engine.checkpoint import install as _install_checkpoint_compat  # noqa: E402
+def _digits(text: str) -> tuple:
+    parts = []
+    for part in text.split('+')[0].split('.')[:3]:
+        digits = ''.join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
-_install_checkpoint_compat()
+
+def _check_version(package: str, minimum: str, maximum: str) -> None:
+    try:
+        found = _installed_version(package)
+    except PackageNotFoundError:
+        return  # the import of the package reports it
+    if not _digits(minimum) <= _digits(found) < _digits(maximum):
+        raise ImportError(f'{package} {found} is incompatible with mmpanoptic: install {package}>={minimum},'
+                          f'<{maximum} (tools/setup_env.sh installs the pinned stack).')
+
+
+_check_version('mmcv', '2.0.0', '2.2.0')
+_check_version('mmdet', '3.3.0', '3.4.0')
 
 __all__ = ['__version__', 'version_info']

@@ -79,3 +79,9 @@ TASK_UTILS = _child('task util', mmdet_registry.TASK_UTILS, 'mmpanoptic.models')
 VISUALIZERS = _child('visualizer', mmdet_registry.VISUALIZERS, 'mmpanoptic.visualization')
 VISBACKENDS = _child('vis_backend', mmdet_registry.VISBACKENDS, 'mmpanoptic.visualization')
 LOG_PROCESSORS = _child('log_processor', mmdet_registry.LOG_PROCESSORS, 'mmpanoptic.engine')
+
+# Every path that builds or loads a model goes through this module: allow mmengine's checkpoint types here
+# (the import is last because the engine's hooks import the registries above).
+from .engine.checkpoint import install as _install_checkpoint_compat  # noqa: E402
+
+_install_checkpoint_compat()

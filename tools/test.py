@@ -14,11 +14,12 @@ from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
 from mmpanoptic.engine import add_checkpoint_adapter_hook, setup_cpu_distributed
-from mmpanoptic.engine.config import ConfigError, check_config
+from mmpanoptic.engine.config import check_config
+from mmpanoptic.errors import ConfigError
 from mmpanoptic.engine.load import load_checkpoint_strict
 from mmpanoptic.registry import RUNNERS
 from mmpanoptic.utils import add_common_args, load_config, main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.cli import set_work_dir
+from mmpanoptic.cli import set_work_dir
 
 
 def parse_args(argv=None):

@@ -13,7 +13,7 @@ from mmpanoptic.engine import add_checkpoint_adapter_hook, setup_cpu_distributed
 from mmpanoptic.engine.config import check_config
 from mmpanoptic.registry import RUNNERS
 from mmpanoptic.utils import add_common_args, load_config, main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.cli import set_work_dir
+from mmpanoptic.cli import set_work_dir
 
 
 def parse_args(argv=None):

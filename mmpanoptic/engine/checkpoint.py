@@ -18,7 +18,8 @@ share page downloaded instead of the file), a truncated zip archive or any other
 :class:`CheckpointFileError` naming the file. ``http(s)`` URLs are downloaded to torch's hub cache
 (``<hub>/checkpoints``) and then loaded like local files; Google Drive share links
 (``https://drive.google.com/file/d/<id>/view``) are fetched in their direct-download form and cached as
-``gdrive-<id>.pth``. :func:`install` is called when :mod:`mmpanoptic` is imported.
+``gdrive-<id>.pth``. :func:`install` runs when this module is imported (by :mod:`mmpanoptic.registry`, the
+engine and the APIs).
 """
 import os
 import os.path as osp
@@ -35,12 +36,14 @@ from mmengine.logging import HistoryBuffer
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from mmpanoptic.errors import UserError
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+
+class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
     """A checkpoint holds objects that mmengine does not write; it was not loaded."""
 
 
-class CheckpointFileError(RuntimeError):
+class CheckpointFileError(UserError, RuntimeError):
     """The file is not a (whole) checkpoint: empty, an HTML page, truncated, or of another format."""
 
 
@@ -208,3 +211,6 @@ def install() -> None:
     if not getattr(local, '_mmpanoptic_guarded', False):
         CheckpointLoader.register_scheme('', _guarded(local), force=True)
     CheckpointLoader.register_scheme(('http://', 'https://'), load_from_url, force=True)
+
+
+install()

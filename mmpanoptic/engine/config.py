@@ -5,6 +5,8 @@ from typing import Iterable
 
 from mmengine.config import Config
 
+from mmpanoptic.errors import ConfigError
+
 # Top-level keys that mmengine's Runner.from_cfg reads.
 RUNNER_KEYS = (
     'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg', 'val_cfg',
@@ -26,8 +28,6 @@ PHASE_DATALOADERS = {
 }
 
 
-class ConfigError(ValueError):
-    """A config cannot run as written; the message names the file and the key."""
 
 
 def _misspelt_keys(cfg: Config) -> Iterable[str]:

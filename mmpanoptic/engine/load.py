@@ -22,6 +22,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from torch import nn
 
+from mmpanoptic.errors import UserError
 from mmpanoptic.models.checkpoint_adapters import CheckpointFamilyError, ClassLayout, adapt_state_dict
 from mmpanoptic.registry import DATASETS
 
@@ -29,7 +30,7 @@ TOLERATED_MISSING: Tuple[str, ...] = ('.num_batches_tracked', )
 _TOLERATED_MISSING_PREFIXES = ('data_preprocessor.', )
 
 
-class CheckpointMismatchError(RuntimeError):
+class CheckpointMismatchError(UserError, RuntimeError):
     """The checkpoint's weights do not fit the model built from the config."""
 
 

@@ -1,4 +1,4 @@
-from .cli import add_common_args, load_config, main_with_clear_errors
+from ..cli import add_common_args, load_config, main_with_clear_errors
 from .collect_env import collect_env
 from .setup_env import register_all_modules
 

@@ -12,7 +12,6 @@ Formats:
 Every function raises a ``ValueError`` / ``FileNotFoundError`` naming the file and the problem on bad
 input; nothing is skipped silently.
 """
-import json
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -21,6 +20,7 @@ import mmcv
 import numpy as np
 from mmengine.fileio import get
 
+from mmpanoptic.fileio import load_json  # noqa: F401 - part of this module's interface
 from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET, STEP_SHIFT, STEP_VOID, coco_ids, step_ids
 
 from .segment_histogram import VOID_LABEL, Lookup, SegmentHistogram, segment_histogram
@@ -154,23 +154,6 @@ def table_lookup(table: Mapping[int, Tuple[int, bool]], name: str) -> Lookup:
         return labels, crowd
 
     return lookup
-
-
-def load_json(path: str, required: Sequence[str] = ('annotations', 'categories')) -> dict:
-    """Load a JSON annotation file and check its top-level keys."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: annotation file not found.')
-    try:
-        with open(path) as f:
-            content = json.load(f)
-    except json.JSONDecodeError as error:
-        raise ValueError(f'{path}: not valid JSON ({error}).') from None
-    if not isinstance(content, dict):
-        raise ValueError(f'{path}: expected a JSON object at the top level.')
-    missing = [key for key in required if key not in content]
-    if missing:
-        raise ValueError(f'{path}: missing key(s) {missing}.')
-    return content
 
 
 class CategoryInfo:

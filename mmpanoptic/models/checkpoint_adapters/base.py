@@ -11,10 +11,12 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from torch import Tensor
 
+from mmpanoptic.errors import UserError
+
 StateDict = Dict[str, Tensor]
 
 
-class CheckpointFamilyError(ValueError):
+class CheckpointFamilyError(UserError, ValueError):
     """The checkpoint holds the weights of another model family than the model that loads it."""
 
 
