@@ -69,12 +69,28 @@ def main_with_clear_errors(main: Callable) -> Callable:
     return wrapped
 
 
+def _package_roots(top: str, config_path: str) -> Iterator[str]:
+    """Folders that may hold the top-level package ``top`` of a custom import: those above the config, the
+    checkout of mmpanoptic (its ``projects/``), then the working directory."""
+    folders = []
+    folder = osp.dirname(osp.abspath(config_path))
+    while True:
+        folders.append(folder)
+        if osp.dirname(folder) == folder:
+            break
+        folder = osp.dirname(folder)
+    folders += [osp.dirname(osp.dirname(osp.abspath(__file__))), os.getcwd()]
+    for folder in folders:
+        if osp.isdir(osp.join(folder, top)) or osp.isfile(osp.join(folder, f'{top}.py')):
+            yield folder
+
+
 def _import_custom_modules(imports: dict, config_path: str) -> None:
-    """Import the config's ``custom_imports`` without putting the working directory on ``sys.path``.
+    """Import the config's ``custom_imports`` without putting the working directory first on ``sys.path``.
 
     A module that is not importable as installed (``projects.example_project.example`` of a checkout) is
-    looked for in the folders above the config file; the folder holding its top-level package is added at
-    the *end* of ``sys.path`` for that import only, so no file there can shadow an installed module.
+    looked for in :func:`_package_roots`; the folder holding its top-level package is added at the *end*
+    of ``sys.path`` for that import only, so no file there can shadow an installed module.
     """
     names = imports.get('imports', [])
     names = [names] if isinstance(names, str) else list(names)
@@ -85,22 +101,17 @@ def _import_custom_modules(imports: dict, config_path: str) -> None:
         except ModuleNotFoundError as err:
             if err.name != name.split('.')[0]:
                 raise
-        top = name.split('.')[0]
-        folder = osp.dirname(osp.abspath(config_path))
-        while not (osp.isdir(osp.join(folder, top)) or osp.isfile(osp.join(folder, f'{top}.py'))):
-            parent = osp.dirname(folder)
-            if parent == folder:
-                if imports.get('allow_failed_imports'):
-                    break
-                raise ConfigError(f'{config_path}: custom_imports: module "{name}" is neither installed nor in a '
-                                  'folder above the config (install it, or keep the config inside its project)')
-            folder = parent
-        else:
-            sys.path.append(folder)
-            try:
-                importlib.import_module(name)
-            finally:
-                sys.path.remove(folder)
+        folder = next(_package_roots(name.split('.')[0], config_path), None)
+        if folder is None:
+            if imports.get('allow_failed_imports'):
+                continue
+            raise ConfigError(f'{config_path}: custom_imports: module "{name}" is neither installed nor in a folder '
+                              'above the config or the working directory (install it, or run from its checkout)')
+        sys.path.append(folder)
+        try:
+            importlib.import_module(name)
+        finally:
+            sys.path.remove(folder)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None):
@@ -139,6 +150,27 @@ def set_work_dir(cfg, work_dir: Optional[str], config_path: str) -> None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def check_writable_dir(path: str, what: str) -> None:
+    """Raise :class:`ConfigError` before a run if the folder ``path`` cannot be created or written.
+
+    Args:
+        path (str): the folder (it need not exist yet).
+        what (str): the flag or key it comes from (``--work-dir``, ``--show-dir`` ...), for the message.
+    """
+    if '://' in str(path):
+        return
+    path = osp.abspath(path)
+    if osp.exists(path) and not osp.isdir(path):
+        raise ConfigError(f'{what} {path}: is a file, not a folder (choose another path)')
+    probe = path
+    while not osp.exists(probe):
+        probe = osp.dirname(probe)
+    if not osp.isdir(probe):
+        raise ConfigError(f'{what} {path}: {probe} is a file, so the folder cannot be created (choose another path)')
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f'{what} {path}: {probe} is not writable (choose another path)')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

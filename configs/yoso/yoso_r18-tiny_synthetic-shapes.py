@@ -53,5 +53,5 @@ param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, end=max_
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=max_iters, by_epoch=False, max_keep_ckpts=1),
-    visualization=dict(type='DetVisualizationHook', draw=False))
+    visualization=dict(type='PanopticVisualizationHook', draw=False))
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)

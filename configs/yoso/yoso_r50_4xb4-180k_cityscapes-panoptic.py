@@ -30,7 +30,7 @@ train_pipeline = [
 train_dataloader = dict(batch_size=4, num_workers=4, dataset=dict(pipeline=train_pipeline))
 
 max_iters = 180000
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)

@@ -27,7 +27,7 @@ train_pipeline = [
 train_dataloader = dict(batch_size=4, num_workers=4, dataset=dict(pipeline=train_pipeline, filter_cfg=None))
 
 max_iters = 368750
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(

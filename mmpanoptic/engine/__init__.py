@@ -3,8 +3,11 @@ from .checkpoint import (CheckpointFileError, UnsafeCheckpointError, install as 
 from .dist import setup_cpu_distributed
 from .hooks import CheckpointAdapterHook, add_checkpoint_adapter_hook
 from .optimizers import NormDecayOptimWrapperConstructor
+from .runner import PanopticRunner, build_runner, resume_checkpoint
 
 __all__ = [
-    'CheckpointAdapterHook', 'CheckpointFileError', 'NormDecayOptimWrapperConstructor', 'UnsafeCheckpointError',
-    'add_checkpoint_adapter_hook', 'install_checkpoint_compat', 'mmengine_safe_globals', 'setup_cpu_distributed'
+    'CheckpointAdapterHook', 'CheckpointFileError', 'NormDecayOptimWrapperConstructor', 'PanopticRunner',
+    'UnsafeCheckpointError', 'build_runner',
+    'add_checkpoint_adapter_hook', 'install_checkpoint_compat', 'mmengine_safe_globals', 'resume_checkpoint',
+    'setup_cpu_distributed'
 ]

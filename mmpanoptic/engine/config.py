@@ -6,6 +6,7 @@ from typing import Iterable
 from mmengine.config import Config
 
 from mmpanoptic.errors import ConfigError
+from .config_arguments import check_arguments
 
 # Top-level keys that mmengine's Runner.from_cfg reads.
 RUNNER_KEYS = (
@@ -14,12 +15,31 @@ RUNNER_KEYS = (
     'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
     'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness', 'experiment_name',
     'model_wrapper_cfg', 'runner_type', 'vis_backends', 'find_unused_parameters', 'custom_imports',
-    'tta_model', 'tta_pipeline', 'compile', 'cfg')
+    'tta_model', 'tta_pipeline', 'compile', 'cfg', 'verbose')  # verbose: read by PanopticRunner
 
 # Variables that configs commonly define for their own use; never reported as misspelt runner keys.
 COMMON_VARIABLES = ('train_pipeline', 'val_pipeline', 'test_pipeline', 'dataset_type', 'data_root',
                     'backend_args', 'image_size', 'num_classes', 'num_things_classes', 'num_stuff_classes',
                     'max_iters', 'max_epochs', 'batch_augments', 'metainfo', 'interval', 'val_interval')
+
+# mmdet 2.x / mmcv 1.x top-level keys that mmengine ignores, with what replaced them.
+LEGACY_KEYS = {
+    'optimizer': 'optim_wrapper=dict(optimizer=...)',
+    'optimizer_config': 'optim_wrapper (clip_grad=..., type=\'AmpOptimWrapper\' for fp16)',
+    'lr_config': 'param_scheduler=[...]',
+    'momentum_config': 'param_scheduler=[...]',
+    'runner': 'train_cfg=dict(type=\'IterBasedTrainLoop\', max_iters=...) or EpochBasedTrainLoop',
+    'total_epochs': 'train_cfg=dict(max_epochs=...)',
+    'workflow': 'train_cfg / val_cfg',
+    'data': 'train_dataloader / val_dataloader / test_dataloader',
+    'evaluation': 'val_evaluator / test_evaluator and train_cfg.val_interval',
+    'checkpoint_config': 'default_hooks.checkpoint',
+    'log_config': 'default_hooks.logger and vis_backends',
+    'dist_params': 'env_cfg.dist_cfg',
+    'fp16': '--amp or optim_wrapper.type=\'AmpOptimWrapper\'',
+    'resume_from': 'resume=True with load_from=... (or --resume PATH)',
+    'gpu_ids': 'the launcher (tools/dist_train.sh CONFIG GPUS)',
+}
 
 PHASE_DATALOADERS = {
     'train': ('train_dataloader', 'val_dataloader'),
@@ -31,10 +51,16 @@ PHASE_DATALOADERS = {
 
 
 def _misspelt_keys(cfg: Config) -> Iterable[str]:
+    """Top-level keys that mmengine would ignore although the user meant something: mmdet 2.x keys and
+    near-misses of runner keys (``load_form``, ``modle``, ``train_cgf``; a similarity of 0.75, which leaves
+    variables such as ``model_cfg`` alone)."""
     for key in cfg.keys():
         if key in RUNNER_KEYS or key in COMMON_VARIABLES or key.startswith('_'):
             continue
-        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.9)
+        if key in LEGACY_KEYS:
+            yield f'"{key}" (an mmdet 2.x key that mmengine ignores; use {LEGACY_KEYS[key]})'
+            continue
+        close = difflib.get_close_matches(key, RUNNER_KEYS, n=1, cutoff=0.75)
         if close:
             yield f'"{key}" (did you mean "{close[0]}"?)'
 
@@ -52,7 +78,10 @@ def _dataset_roots(dataset: dict, where: str):
 
 
 def check_config(cfg: Config, phase: str) -> None:
-    """Raise :class:`ConfigError` for misspelt top-level keys or a dataset root that does not exist.
+    """Raise :class:`ConfigError` for misspelt top-level keys, misspelt arguments of any typed dict
+    (:mod:`mmpanoptic.engine.config_arguments`) or a dataset root that does not exist.
+
+    Call it after the modules are registered (``register_all_modules``).
 
     Args:
         cfg (Config): the loaded config (``cfg.filename`` names it in messages).
@@ -63,6 +92,7 @@ def check_config(cfg: Config, phase: str) -> None:
     misspelt = list(_misspelt_keys(cfg))
     if misspelt:
         raise ConfigError(f'{name}: unknown top-level key(s) {", ".join(misspelt)}')
+    check_arguments(cfg)
     for loader_key in PHASE_DATALOADERS[phase]:
         loader = cfg.get(loader_key)
         if not loader:

@@ -102,6 +102,27 @@ def _tolerated(key: str) -> bool:
     return key.endswith(TOLERATED_MISSING) or key.startswith(_TOLERATED_MISSING_PREFIXES)
 
 
+def check_fit(model: nn.Module, state: dict, filename: str) -> None:
+    """Raise :class:`CheckpointMismatchError` unless ``state`` (adapted weights) fits ``model`` exactly.
+
+    Missing keys in :data:`TOLERATED_MISSING` are tolerated; ``state`` values may be memory-mapped tensors
+    (only shapes are read).
+    """
+    own = model.state_dict()
+    missing = sorted(k for k in own if k not in state and not _tolerated(k))
+    unexpected = sorted(k for k in state if k not in own)
+    mismatched = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+                        for k in own if k in state and hasattr(state[k], 'shape')
+                        and tuple(state[k].shape) != tuple(own[k].shape))
+    if missing or unexpected or mismatched:
+        parts = [f'{title} ({len(keys)}): ' + ', '.join(keys[:20]) + (' ...' if len(keys) > 20 else '')
+                 for title, keys in (('missing keys', missing), ('unexpected keys', unexpected),
+                                     ('shape mismatch', mismatched)) if keys]
+        raise CheckpointMismatchError(
+            f'{filename}: does not fit the model of this config: ' + '; '.join(parts) +
+            ' (is it a checkpoint of another config or dataset?)')
+
+
 def load_weights(model: nn.Module, checkpoint: Union[str, dict], strict: bool = True,
                  dataset_meta: Optional[dict] = None, filename: Optional[str] = None) -> dict:
     """Load a checkpoint file or loaded checkpoint into ``model`` through its family's adapter.
@@ -127,19 +148,7 @@ def load_weights(model: nn.Module, checkpoint: Union[str, dict], strict: bool = 
     model = model.module if is_model_wrapper(model) else model
     state = adapt_checkpoint(checkpoint, model, dataset_meta, filename)
     if strict:
-        own = model.state_dict()
-        missing = sorted(k for k in own if k not in state and not _tolerated(k))
-        unexpected = sorted(k for k in state if k not in own)
-        mismatched = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                            for k in own if k in state and hasattr(state[k], 'shape')
-                            and tuple(state[k].shape) != tuple(own[k].shape))
-        if missing or unexpected or mismatched:
-            parts = [f'{title} ({len(keys)}): ' + ', '.join(keys[:20]) + (' ...' if len(keys) > 20 else '')
-                     for title, keys in (('missing keys', missing), ('unexpected keys', unexpected),
-                                         ('shape mismatch', mismatched)) if keys]
-            raise CheckpointMismatchError(
-                f'{filename}: does not fit the model of this config: ' + '; '.join(parts) +
-                ' (is it a checkpoint of another config or dataset?)')
+        check_fit(model, state, filename)
     load_state_dict(model, state, strict=False, logger='current')
     return checkpoint
 

@@ -1,9 +1,11 @@
 """Drawing of panoptic ground truth with one colour per track id, the same in every frame of a video."""
 import colorsys
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET
 
 _GOLDEN = 0.6180339887498949
 _PLASTIC = 0.7548776662466927
@@ -72,6 +74,42 @@ def draw_panoptic_gt(image: np.ndarray,
         cv2.drawContours(drawing, contours, -1, (255, 255, 255), 1)
         rows, cols = np.nonzero(mask)
         if captions and len(rows):
-            cv2.putText(drawing, f'{classes[int(label)]} {int(instance_id)}', (int(cols.min()), int(rows.min()) + 8),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.3, (255, 255, 255), 1, cv2.LINE_AA)
+            text = f'{classes[int(label)]} {int(instance_id)}'
+            (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.3, 1)
+            # at the instance's top-left corner, moved inside the picture where it would be cut
+            x = int(np.clip(cols.min(), 0, max(drawing.shape[1] - width - 1, 0)))
+            y = int(np.clip(rows.min() + height, height, drawing.shape[0] - 2))
+            cv2.putText(drawing, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.3, (255, 255, 255), 1, cv2.LINE_AA)
     return drawing
+
+
+def prediction_parts(panoptic: np.ndarray, num_classes: int,
+                     num_things: int) -> Tuple[np.ndarray, np.ndarray, List[int], List[int]]:
+    """The inputs of :func:`draw_panoptic_gt` from a ``label + instance * INSTANCE_OFFSET`` map.
+
+    Args:
+        panoptic (np.ndarray): (H, W) panoptic map; label ``num_classes`` is VOID.
+        num_classes (int): number of classes.
+        num_things (int): number of thing classes (labels ``< num_things``).
+
+    Returns:
+        tuple: semantic map (H, W) with 255 for VOID, thing masks (N, H, W) bool, their labels and
+        instance ids.
+    """
+    labels_map = panoptic % INSTANCE_OFFSET
+    semantic = np.where(labels_map == num_classes, 255, labels_map)
+    masks, labels, instance_ids = [], [], []
+    for value in np.unique(panoptic):
+        label = int(value % INSTANCE_OFFSET)
+        if label < num_things:
+            masks.append(panoptic == value)
+            labels.append(label)
+            instance_ids.append(int(value // INSTANCE_OFFSET))
+    return semantic, np.asarray(masks, bool).reshape(-1, *panoptic.shape), labels, instance_ids
+
+
+def enlarge(array: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement of an (H, W, 3) picture or of the last two axes of a map/masks."""
+    if array.ndim == 3 and array.shape[-1] == 3:
+        return array.repeat(scale, 0).repeat(scale, 1)
+    return array.repeat(scale, -2).repeat(scale, -1)

@@ -36,7 +36,7 @@ val_dataloader = dict(
         pipeline=test_pipeline, backend_args=backend_args))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(
-    type='PanopticQualityMetric', ann_file=data_root + 'ade20k_panoptic_val.json',
-    seg_prefix=data_root + 'ade20k_panoptic_val/', backend_args=backend_args)
+# PQ against the ground truth of the dataset evaluated (its seg_map_path and segments_info), so overriding
+# the dataset's data_root is enough; give ann_file/seg_prefix only for a dataset without annotations.
+val_evaluator = dict(type='PanopticQualityMetric', backend_args=backend_args)
 test_evaluator = val_evaluator

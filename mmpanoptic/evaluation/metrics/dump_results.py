@@ -17,6 +17,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
+from mmpanoptic.cli import check_writable_dir
 from mmpanoptic.errors import DataError
 from mmpanoptic.registry import METRICS
 
@@ -25,18 +26,12 @@ SUFFIX = '.pth'
 
 
 def check_results_path(path: str) -> None:
-    """Raise :class:`DataError` before a run if predictions cannot be written to ``path``."""
+    """Raise :class:`DataError` (or :class:`ConfigError` for the folder) before a run if predictions cannot
+    be written to ``path``."""
     if not path.endswith(SUFFIX):
         raise DataError(f'--out {path}: predictions are written with torch.save and read back safely; name the file '
                         f'*{SUFFIX} (a .pkl would be a plain pickle, which runs code when it is read)')
-    folder = osp.dirname(osp.abspath(path))
-    if osp.exists(folder) and not osp.isdir(folder):
-        raise DataError(f'--out {path}: {folder} is a file, not a folder (choose another path)')
-    probe = folder
-    while not osp.exists(probe):
-        probe = osp.dirname(probe)
-    if not os.access(probe, os.W_OK):
-        raise DataError(f'--out {path}: {probe} is not writable (choose another path)')
+    check_writable_dir(osp.dirname(osp.abspath(path)), f'--out {path}:')
     if osp.isdir(path):
         raise DataError(f'--out {path}: is a folder (give a file name ending in {SUFFIX})')
 
