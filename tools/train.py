@@ -6,9 +6,9 @@ needs is checked before the model is built: the config (keys and the arguments o
 data roots, the work dir, ``load_from`` and the checkpoint to resume from.
 """
 import argparse
-import logging
 import os
 import os.path as osp
+from typing import List
 
 from mmpanoptic.cli import add_common_args, check_writable_dir, load_config, main_with_clear_errors, set_work_dir
 from mmpanoptic.errors import ConfigError
@@ -52,9 +52,9 @@ def add_vis_backends(cfg, names) -> None:
     cfg.visualizer.vis_backends = backends
 
 
-def resolve_resume(cfg, resume) -> str:
-    """Set ``cfg.resume``/``cfg.load_from`` for ``--resume`` (``'auto'``, a path or None); return what was decided,
-    for the log.
+def resolve_resume(cfg, resume) -> List[str]:
+    """Set ``cfg.resume``/``cfg.load_from`` for ``--resume`` (``'auto'``, a path or None); return the lines to
+    log about it (warnings first).
 
     An automatic resume (``--resume`` without a path, or ``resume=True`` without ``load_from`` in the config)
     continues from :func:`~mmpanoptic.engine.runner.resume_checkpoint` of the work dir, or starts from
@@ -65,22 +65,22 @@ def resolve_resume(cfg, resume) -> str:
         if '://' not in resume and not osp.isfile(resume):
             raise FileNotFoundError(f'checkpoint "{resume}" given to --resume does not exist')
         cfg.resume, cfg.load_from = True, resume
-        return f'resuming from {resume}'
+        return []
     if resume == 'auto' or (cfg.get('resume') and not cfg.get('load_from')):
-        found = resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+        found, notes = resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else (None, [])
         if found is None:
             cfg.resume, cfg.load_from = False, None
-            return f'--resume: no checkpoint in {cfg.work_dir} to resume from; training starts from scratch'
+            return notes + [f'--resume: no checkpoint in {cfg.work_dir} to resume from; training starts from scratch']
         cfg.resume, cfg.load_from = True, found
-        return f'--resume: resuming from {found}, the latest checkpoint in {cfg.work_dir}'
-    return ''
+        return notes
+    return []
 
 
 def build_train_config(args):
     """The config of a training run: the file, ``--cfg-options`` and the flags above.
 
     Returns:
-        tuple[Config, str]: the config and the resume decision to log ('' if none).
+        tuple[Config, list[str]]: the config and the warnings about the resume to log.
     """
     import torch
     cfg = load_config(args.config, args.cfg_options)
@@ -96,16 +96,16 @@ def build_train_config(args):
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+        if not isinstance(cfg.get('auto_scale_lr'), dict) or 'base_batch_size' not in cfg.auto_scale_lr:
             raise ConfigError(f'{args.config}: --auto-scale-lr needs auto_scale_lr = dict(base_batch_size=N) in the '
                               'config (N: the total batch size its learning rate was set for)')
         cfg.auto_scale_lr.enable = True
     if args.vis_backend:
         add_vis_backends(cfg, args.vis_backend)
-    decision = resolve_resume(cfg, args.resume)
+    notes = resolve_resume(cfg, args.resume)
     if cfg.get('load_from') and '://' not in cfg.load_from and not osp.isfile(cfg.load_from):
         raise FileNotFoundError(f'{args.config}: load_from "{cfg.load_from}" does not exist')
-    return cfg, decision
+    return cfg, notes
 
 
 @main_with_clear_errors
@@ -115,13 +115,13 @@ def main(argv=None):
     from mmpanoptic.engine.config import check_config
     from mmpanoptic.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    cfg, decision = build_train_config(args)
+    cfg, notes = build_train_config(args)
     add_checkpoint_adapter_hook(cfg)
     check_config(cfg, 'train')
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
-    if decision:
-        runner.logger.log(logging.WARNING if 'scratch' in decision else logging.INFO, decision)
+    for note in notes:
+        runner.logger.warning(note)
     runner.train()
 
 

@@ -87,13 +87,23 @@ def _not_allowed(filename: str) -> List[str]:
         return []
 
 
+_GLOBAL_IN_MESSAGE = re.compile(r'GLOBAL ([\w.]+)')
+
+
 def _reason(err: Exception) -> str:
-    """The unpickler's own reason, without torch's generic advice around it."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    """The unpickler's own reason, without torch's generic advice (never the advice to switch
+    ``weights_only`` off): the refused global if the message names one, else the unpickler's line."""
+    text = str(err)
+    names = sorted(set(_GLOBAL_IN_MESSAGE.findall(text)))
+    if names:
+        return ', '.join(names)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     for i, line in enumerate(lines):
         if line.startswith('WeightsUnpickler error') and i + 1 < len(lines):
             return line.split(':', 1)[1].strip() or lines[i + 1]
-    return lines[0] if lines else type(err).__name__
+    advice = ('weights_only', 'Weights only load failed', 'Check the documentation')
+    useful = [line for line in lines if not any(a in line for a in advice)]
+    return useful[0] if useful else type(err).__name__
 
 
 _ZIP_MAGIC = b'PK\x03\x04'

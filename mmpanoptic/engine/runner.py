@@ -17,11 +17,11 @@ import os
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmengine.dist import master_only
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
@@ -56,14 +56,17 @@ def readable_checkpoint(path: str) -> Optional[str]:
     return None
 
 
-def resume_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint that an automatic resume in ``work_dir`` continues from, or None if there is none.
+def resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
+    """The checkpoint that an automatic resume in ``work_dir`` continues from, and what to tell the user.
 
     The file named by ``work_dir/last_checkpoint`` if it is readable; otherwise the readable checkpoint
-    with the highest iteration/epoch number (then the newest), with a warning naming the unreadable file.
+    with the highest iteration/epoch number (then the newest), with notes naming the unreadable files.
     Unfinished ``*.pth.part`` files are never taken.
+
+    Returns:
+        tuple[str | None, list[str]]: the checkpoint (None if the folder has none) and warnings to log.
     """
-    named = None
+    named, notes = None, []
     pointer = osp.join(work_dir, 'last_checkpoint')
     if osp.isfile(pointer):
         with open(pointer) as f:
@@ -71,19 +74,18 @@ def resume_checkpoint(work_dir: str) -> Optional[str]:
         if named is not None:
             reason = readable_checkpoint(named) if osp.isfile(named) else f'{named}: no such file'
             if reason is None:
-                return named
-            print_log(f'{pointer} names a checkpoint that cannot be used ({reason}); looking for the newest '
-                      'readable checkpoint instead', logger='current', level=logging.WARNING)
+                return named, notes
+            notes.append(f'{pointer} names a checkpoint that cannot be used ({reason})')
     candidates = sorted(glob.glob(osp.join(work_dir, '*.pth')), key=_checkpoint_number, reverse=True)
     for path in candidates:
         reason = readable_checkpoint(path)
         if reason is None:
-            if named is not None:
-                print_log(f'resuming from {path}, the newest readable checkpoint', logger='current',
-                          level=logging.WARNING)
-            return path
-        print_log(f'skipping {reason}', logger='current', level=logging.WARNING)
-    return None
+            if notes:
+                notes.append(f'resuming from {path}, the newest readable checkpoint, instead')
+            return path, notes
+        if path != named:
+            notes.append(f'skipping {reason}')
+    return None, notes
 
 
 def _training_state(filename: str) -> dict:

@@ -1,5 +1,8 @@
-"""Fixtures of the tool tests: a tiny training config on generated data."""
+"""Fixtures of the tool tests: a tiny training config on generated data, and a model trained on it."""
+import os
 import os.path as osp
+import socket
+import subprocess
 
 import pytest
 
@@ -46,3 +49,26 @@ param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, 
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2, max_keep_ckpts=5, save_last=True))
 log_processor = dict(window_size=1)
 """)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='session')
+def free_port():
+    """A function returning a TCP port that is free now."""
+    return _free_port
+
+
+@pytest.fixture(scope='session')
+def dist_trained(small_config, tmp_path_factory, repo_root, python_exe):
+    """``(work_dir, log)`` of ``tools/dist_train.sh small_config 2`` (4 iterations, checkpoints at 2 and 4)."""
+    work_dir = tmp_path_factory.mktemp('work')
+    env = dict(os.environ, PYTHON=python_exe, OMP_NUM_THREADS='1', PORT=str(_free_port()))
+    result = subprocess.run(['bash', 'tools/dist_train.sh', str(small_config), '2', '--work-dir', str(work_dir)],
+                            cwd=repo_root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return work_dir, result.stdout + result.stderr

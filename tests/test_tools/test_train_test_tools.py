@@ -3,7 +3,6 @@ import importlib.util
 import os
 import os.path as osp
 import re
-import socket
 import subprocess
 
 import cv2
@@ -13,24 +12,9 @@ import torch
 from mmpanoptic.evaluation.metrics import load_predictions
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _run(args, repo_root, python_exe, timeout=600, **env):
     full_env = dict(os.environ, PYTHON=python_exe, OMP_NUM_THREADS='1', **env)
     return subprocess.run(args, cwd=repo_root, env=full_env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope='module')
-def dist_trained(small_config, tmp_path_factory, repo_root, python_exe):
-    work_dir = tmp_path_factory.mktemp('work')
-    result = _run(['bash', 'tools/dist_train.sh', str(small_config), '2', '--work-dir', str(work_dir)], repo_root,
-                  python_exe, PORT=str(_free_port()))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return work_dir, result.stdout + result.stderr
 
 
 def test_two_process_cpu_training(dist_trained):
@@ -45,10 +29,10 @@ def test_two_process_cpu_training(dist_trained):
     assert len(losses) == 4 and all(x > 0 for x in losses)
 
 
-def test_resume_continues_from_saved_iteration(dist_trained, small_config, repo_root, python_exe):
+def test_resume_continues_from_saved_iteration(dist_trained, small_config, repo_root, python_exe, free_port):
     work_dir, _ = dist_trained
     result = _run(['bash', 'tools/dist_train.sh', str(small_config), '2', '--work-dir', str(work_dir), '--resume',
-                   '--cfg-options', 'train_cfg.max_iters=6'], repo_root, python_exe, PORT=str(_free_port()))
+                   '--cfg-options', 'train_cfg.max_iters=6'], repo_root, python_exe, PORT=str(free_port()))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-3000:]
