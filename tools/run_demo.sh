@@ -48,9 +48,9 @@ PYTHON=$py bash tools/dist_train.sh "$config" "$nproc" --work-dir "$work_dir"
 checkpoint=$(cat "$work_dir/last_checkpoint")
 
 stage "evaluating $checkpoint"
-"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work_dir" --out "$work_dir/results.pkl"
+"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work_dir" --out "$work_dir/results.pth"
 
 stage "drawing predictions next to ground truth"
-"$py" tools/misc/show_panoptic_results.py "$config" "$work_dir/results.pkl" "$work_dir/demo_prediction.png" --num 8
+"$py" tools/misc/show_panoptic_results.py "$config" "$work_dir/results.pth" "$work_dir/demo_prediction.png" --num 8
 
 stage "done in $((SECONDS - start)) s; picture: $work_dir/demo_prediction.png"

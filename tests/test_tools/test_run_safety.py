@@ -290,3 +290,18 @@ def test_config_loading_leaves_the_import_path_alone(small_config, repo_root, py
                              str(tmp_path / 'missing.pth')], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and 'missing.pth" does not exist' in result.stderr, result.stderr[-2000:]
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------- training curves
+def test_tensorboard_backend_writes_event_files(small_config, repo_root, tmp_path):
+    pytest.importorskip('tensorboard')
+    _main(repo_root, 'train', [str(small_config), '--work-dir', str(tmp_path), '--vis-backend', 'tensorboard',
+                               '--cfg-options', 'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2'])
+    events = list(tmp_path.glob('*/vis_data/events.out.tfevents.*'))
+    scalars = list(tmp_path.glob('*/vis_data/scalars.json'))  # the local backend stays
+    assert len(events) == 1 and events[0].stat().st_size > 0 and len(scalars) == 1
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    accumulator = EventAccumulator(str(events[0].parent))
+    accumulator.Reload()
+    assert {'loss', 'lr'} <= set(accumulator.Tags()['scalars'])
+    assert [e.step for e in accumulator.Scalars('loss')] == [1, 2]
