@@ -3,6 +3,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import re
 import os.path as osp
 import shutil
 import subprocess
@@ -214,7 +215,7 @@ def test_metric_from_dataset_segments_info(tmp_path):
     assert results['coco_panoptic/PQ'] == pytest.approx(100.0)
 
 
-def test_eval_panoptic_cli(tmp_path, repo_root, python_exe):
+def test_eval_panoptic_cli(tmp_path, repo_root, python_exe, capsys):
     pred_json, pred_dir = write_predictions(tmp_path, 2)
     expected = reference(pred_json, pred_dir)
     out = tmp_path / 'pq.json'
@@ -229,9 +230,11 @@ def test_eval_panoptic_cli(tmp_path, repo_root, python_exe):
     spec = importlib.util.spec_from_file_location('eval_panoptic', tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    with pytest.raises(FileNotFoundError, match='missing.json: annotation file not found'):
+    with pytest.raises(SystemExit) as exc:
         module.main([osp.join(FIXTURE, 'panoptic_examples.json'), osp.join(FIXTURE, 'panoptic_examples'),
                      str(tmp_path / 'missing.json'), pred_dir])
+    assert exc.value.code == 1
+    assert re.search(r'^error: .*missing\.json: annotation file not found$', capsys.readouterr().err, re.M)
 
 
 def test_metric_nproc_gives_identical_results_and_reports_worker_errors(tmp_path, monkeypatch):
