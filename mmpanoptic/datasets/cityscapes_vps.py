@@ -3,10 +3,9 @@ import os.path as osp
 import re
 from typing import List
 
-from mmengine.fileio import load
-
+from mmpanoptic.errors import DataError
 from mmpanoptic.registry import DATASETS
-from .base_panoptic_dataset import things_first_metainfo
+from .base_panoptic_dataset import index_annotations, index_images, things_first_metainfo
 from .base_video_panoptic_dataset import BaseVideoPanopticDataset
 from .cityscapes_panoptic import CITYSCAPES_CLASSES
 
@@ -33,22 +32,21 @@ class CityscapesVPSDataset(BaseVideoPanopticDataset):
     METAINFO = things_first_metainfo([(c[1], c[2], c[3], c[4]) for c in CITYSCAPES_CLASSES])
 
     def load_frames(self) -> List[dict]:
-        content = load(self.ann_file)
-        self.check_json_categories(content)
-        annotations = {a['image_id']: a for a in content.get('annotations', [])}
+        content = self.read_ann_file(required=('images', ))
+        images = index_images(content['images'], self.ann_file)
+        annotations = index_annotations(content.get('annotations', []), images, self.ann_file)
         frames = []
-        for img_info in content['images']:
-            match = _IMAGE_ID.match(str(img_info['id']))
+        for img_id, img_info in images.items():
+            match = _IMAGE_ID.match(str(img_id))
             if match is None:
-                raise ValueError(f'{self.ann_file}: image id {img_info["id"]!r} is not '
-                                 '<video %04d>_<frame %04d>_<city>_<seq>_<frame>')
-            ann = annotations.pop(img_info['id'], None)
+                raise DataError(f'{self.ann_file}: image id {img_id!r} is not '
+                                '<video %04d>_<frame %04d>_<city>_<seq>_<frame>')
+            ann = annotations.get(img_id)
             if 'annotations' in content and ann is None:
-                raise ValueError(f'{self.ann_file}: image {img_info["file_name"]!r} has no annotation')
+                raise DataError(f'{self.ann_file}: image {img_info["file_name"]!r} (id {img_id!r}) has no '
+                                'annotation (add one, or remove the image from "images")')
             seg_map_path = osp.join(self.data_prefix['seg'], ann['file_name']) if ann is not None else None
             frames.append(
                 self.coco_frame(match.group(1), int(match.group(2)), img_info, ann,
                                 osp.join(self.data_prefix['img'], img_info['file_name']), seg_map_path))
-        if annotations:
-            raise ValueError(f'{self.ann_file}: annotations of unknown image ids {sorted(annotations)[:5]}')
         return frames

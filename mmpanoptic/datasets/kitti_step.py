@@ -3,6 +3,7 @@ import os
 import os.path as osp
 from typing import Dict, List
 
+from mmpanoptic.errors import DataError
 from mmpanoptic.registry import DATASETS
 from .base_panoptic_dataset import things_first_metainfo
 from .base_video_panoptic_dataset import BaseVideoPanopticDataset
@@ -14,15 +15,16 @@ KITTI_STEP_THING_TRAIN_IDS = (11, 13)
 def index_frames(folder: str) -> Dict[int, str]:
     """Map frame index -> file name of the ``<frame index>.png`` files of ``folder``.
 
-    Raises ``ValueError`` for another file name and for two files with the same index.
+    Raises a ``DataError`` for another file name and for two files with the same index.
     """
     frames = {}
     for name in sorted(os.listdir(folder)):
         stem, ext = osp.splitext(name)
         if ext.lower() != '.png' or not stem.isdigit():
-            raise ValueError(f'{osp.join(folder, name)}: expected a <frame index>.png file name')
+            raise DataError(f'{osp.join(folder, name)}: expected a <frame index>.png file name (rename or remove '
+                            'the file)')
         if int(stem) in frames:
-            raise ValueError(f'{folder}: duplicate frame index {int(stem)} ({frames[int(stem)]} and {name})')
+            raise DataError(f'{folder}: duplicate frame index {int(stem)} ({frames[int(stem)]} and {name})')
         frames[int(stem)] = name
     return frames
 
@@ -40,7 +42,7 @@ class KITTISTEPDataset(BaseVideoPanopticDataset):
     ``seg_map_encoding='step'``. Labels are things first: person 0, car 1, then the other 17 trainIds
     in order. Sequence folders are video ids, the frame file names are the frame indices; an image
     without a panoptic map, a map without an image, a non-numeric file name and a gap in the frame
-    indices raise a ``ValueError`` naming the file or sequence.
+    indices raise a ``DataError`` (``FileNotFoundError`` for a missing file) naming the file or sequence.
     """
 
     METAINFO = things_first_metainfo([(c[1], c[2], c[1] in KITTI_STEP_THING_TRAIN_IDS, c[4])
@@ -50,7 +52,8 @@ class KITTISTEPDataset(BaseVideoPanopticDataset):
         img_root = self.data_prefix.get('img', '')
         seg_root = self.data_prefix.get('seg')
         if not osp.isdir(img_root):
-            raise FileNotFoundError(f'{type(self).__name__}: image folder {img_root} does not exist')
+            raise FileNotFoundError(f'{img_root}: image folder of {type(self).__name__} does not exist (check '
+                                    'data_root and data_prefix.img)')
         category_ids = tuple(self.metainfo['category_ids'])
         num_things = len(self.metainfo['thing_classes'])
         frames = []

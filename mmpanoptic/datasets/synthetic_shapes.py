@@ -45,6 +45,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmpanoptic.fileio import load_json
 from mmpanoptic.structures.panoptic_encoding import coco_rgb, step_rgb
 
 from .synthetic_shapes_meta import CLASSES, PALETTE, STUFF_CLASSES, THING_CLASSES
@@ -155,12 +156,15 @@ def generation_request(kind: str, seed: int, num_train: int, num_val: int, size:
 
 
 def read_generation_request(out_dir: str) -> Optional[dict]:
-    """The ``generation.json`` of ``out_dir``, or None when there is none."""
+    """The ``generation.json`` of ``out_dir``, or None when there is none.
+
+    Raises:
+        DataError: the file is not a JSON object.
+    """
     path = osp.join(out_dir, GENERATION_FILE)
     if not osp.isfile(path):
         return None
-    with open(path) as f:
-        return json.load(f)
+    return load_json(path, required=())
 
 
 def _write_json(path: str, content: dict) -> None:

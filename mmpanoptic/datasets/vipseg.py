@@ -1,11 +1,10 @@
 """VIPSeg video panoptic dataset (124 classes: 58 things, 66 stuff)."""
 import os.path as osp
-from typing import List
+from typing import Any, Dict, List
 
-from mmengine.fileio import load
-
+from mmpanoptic.errors import DataError
 from mmpanoptic.registry import DATASETS
-from .base_panoptic_dataset import things_first_metainfo
+from .base_panoptic_dataset import describe, entry_field, index_annotations, index_images, things_first_metainfo
 from .base_video_panoptic_dataset import BaseVideoPanopticDataset
 
 # (category_id, name, isthing, colour) of ``panoVIPSeg_categories.json``; raw mask value = id + 1.
@@ -91,26 +90,44 @@ class VIPSegDataset(BaseVideoPanopticDataset):
         super().__init__(*args, **kwargs)
 
     def load_frames(self) -> List[dict]:
-        content = load(self.ann_file)
-        self.check_json_categories(content)
-        video_annotations = {v['video_id']: {a['image_id']: a for a in v['annotations']}
-                             for v in content.get('annotations', [])}
+        content = self.read_ann_file(required=('videos', ))
+        videos = self._index_videos(content['videos'], 'videos', 'images')
+        video_annotations = self._index_videos(content.get('annotations', []), 'annotations', 'annotations')
+        unknown = sorted(set(video_annotations) - set(videos))
+        if unknown:
+            raise DataError(f'{self.ann_file}: "annotations" has videos {unknown[:5]} that are not in "videos"')
         frames = []
-        for video in content['videos']:
-            video_id = str(video['video_id'])
-            annotations = video_annotations.get(video['video_id'], {})
-            for img_info in video['images']:
+        for video_id, video in videos.items():
+            source = f'{self.ann_file} (video {video_id!r})'
+            images = index_images(video['images'], source)
+            annotations = index_annotations(video_annotations.get(video_id, {}).get('annotations', []), images,
+                                            source)
+            for img_id, img_info in images.items():
                 stem = osp.splitext(img_info['file_name'])[0]
                 if not stem.isdigit():
-                    raise ValueError(f'{self.ann_file}: frame {img_info["file_name"]!r} of video {video_id!r} '
-                                     'is not named by its frame index')
-                ann = annotations.get(img_info['id'])
+                    raise DataError(f'{source}: frame {img_info["file_name"]!r} is not named by its frame index')
+                ann = annotations.get(img_id)
                 if 'annotations' in content and ann is None:
-                    raise ValueError(f'{self.ann_file}: frame {img_info["file_name"]!r} of video {video_id!r} '
-                                     'has no annotation')
+                    raise DataError(f'{source}: frame {img_info["file_name"]!r} has no annotation (add one, or '
+                                    'remove the frame from "videos")')
                 seg_map_path = osp.join(self.data_prefix['seg'], video_id, ann['file_name']) if ann else None
                 frames.append(
                     self.coco_frame(video_id, int(stem), img_info, ann,
                                     osp.join(self.data_prefix['img'], video_id, stem + self.img_suffix),
                                     seg_map_path))
         return frames
+
+    def _index_videos(self, entries: Any, list_key: str, items_key: str) -> Dict[str, dict]:
+        """Map video id (as a string) -> entry of the ``videos`` or ``annotations`` list, each entry with a
+        ``video_id`` and an ``items_key`` list; two entries of one video raise a ``DataError``."""
+        if not isinstance(entries, list):
+            raise DataError(f'{self.ann_file}: "{list_key}" must be a list, found {describe(entries)}')
+        index = {}
+        for position, entry in enumerate(entries):
+            where = f'{self.ann_file}: {list_key}[{position}]'
+            video_id = str(entry_field(entry, 'video_id', where))
+            entry_field(entry, items_key, where)
+            if video_id in index:
+                raise DataError(f'{self.ann_file}: video {video_id!r} is listed twice in "{list_key}" (keep one)')
+            index[video_id] = entry
+        return index

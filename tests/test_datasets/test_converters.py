@@ -35,7 +35,7 @@ def test_cityscapes_builtin_conversion(tmp_path):
     os.makedirs(osp.join(root, 'leftImg8bit', 'train', 'aachen'))
     cv2.imwrite(osp.join(root, 'leftImg8bit', 'train', 'aachen', f'{name}_leftImg8bit.png'),
                 np.zeros((16, 24, 3), np.uint8))
-    load_tool('cityscapes_panoptic').main([root, '--splits', 'train', '--builtin'])
+    load_tool('cityscapes_panoptic').main([root, '--splits', 'train', '--impl', 'builtin'])
     init_default_scope('mmpanoptic')
     dataset = CityscapesPanopticDataset(
         data_root=root, ann_file='gtFine/cityscapes_panoptic_train.json',

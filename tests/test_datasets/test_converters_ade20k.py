@@ -9,6 +9,7 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from mmpanoptic.datasets import ADE20KPanopticDataset
+from mmpanoptic.errors import DataError
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters', 'ade20k_panoptic.py')
 H, W = 16, 24
@@ -87,7 +88,7 @@ def test_conversion_read_by_dataset(ade_root):
      'category 120'),
     ('missing_instance', FileNotFoundError, r'annotations_instance/validation/ADE_val_00000001.png: missing'),
     ('size', ValueError, r'annotations/validation/ADE_val_00000001.png: size 24x15 \(WxH\) differs'),
-    ('corrupt', IOError, r'annotations/validation/ADE_val_00000001.png: cannot decode the PNG'),
+    ('corrupt', DataError, r'annotations/validation/ADE_val_00000001.png: cannot decode the PNG'),
 ])
 def test_bad_input(ade_root, damage, error, message):
     semantic_path = osp.join(ade_root, 'annotations', 'validation', f'{NAME}.png')

@@ -78,7 +78,7 @@ def rewrite_json(root, edit):
 
 @pytest.mark.parametrize('damage, error, message', [
     ('v2', ValueError, r'panoptic_2018.json: 66 categories, but Mapillary Vistas v1.2 has 65'),
-    ('unknown_category', ValueError, r'panoptic_2018.json \(image \'abc\'\): unknown category id 99'),
+    ('unknown_category', ValueError, r'panoptic_2018.json \(image \'abc\'\): segment \d+: unknown category_id 99;'),
     ('missing_image', FileNotFoundError, r'validation/images/abc.jpg: missing'),
     ('size', ValueError, r'validation/panoptic/abc.png: size 20x11 \(WxH\) differs from 20x12'),
     ('unlisted_segment', ValueError, r'abc.png: segment ids \[123456\] of the PNG are not in'),

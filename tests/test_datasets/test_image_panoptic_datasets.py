@@ -11,6 +11,7 @@ from panopticapi.utils import id2rgb
 
 from mmpanoptic.datasets import (ADE20KPanopticDataset, CityscapesPanopticDataset, CocoPanopticDataset,
                                  MapillaryVistasPanopticDataset)
+from mmpanoptic.errors import DataError
 
 H, W = 32, 48
 FIXTURES = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'coco_panoptic_sample')
@@ -190,7 +191,8 @@ def test_bad_inputs(tmp_path):
 
     rewrite(annotations=[dict(content['annotations'][0], segments_info=segments[:2] + [dict(segments[2],
                                                                                             category_id=99)])])
-    with pytest.raises(ValueError, match=r'cityscapes_panoptic_train.json \(image .aachen.*unknown category id 99'):
+    with pytest.raises(DataError,
+                       match=r'cityscapes_panoptic_train.json \(image .aachen.*\): segment 3: unknown category_id 99;'):
         build()
     rewrite(images=[], annotations=[])
     with pytest.raises(ValueError, match='cityscapes_panoptic_train.json: empty annotation file'):
@@ -206,8 +208,13 @@ def test_bad_inputs(tmp_path):
         dataset[0]
     write_png(osp.join(root, 'leftImg8bit/train/aachen/aachen_000000_000019_leftImg8bit.png'),
               np.zeros((H + 2, W, 3), np.uint8))
-    with pytest.raises(ValueError, match=r'aachen_000000_000019_gtFine_panoptic.png: panoptic PNG is 48x32 .* is 48x34'):
+    with pytest.raises(DataError, match=r'aachen_000000_000019_leftImg8bit.png: image is 48x34 \(WxH\) but the '
+                       r"annotation file entry of image 'aachen_000000_000019' says 48x32"):
         dataset[0]
+    rewrite(images=[dict(content['images'][0], height=H + 2)])  # the file agrees with the image, not the PNG
+    with pytest.raises(DataError, match=r'aachen_000000_000019_gtFine_panoptic.png: panoptic PNG is 48x32 .* is 48x34'):
+        build()[0]
+    rewrite()
     write_png(osp.join(root, 'leftImg8bit/train/aachen/aachen_000000_000019_leftImg8bit.png'),
               np.zeros((H, W, 3), np.uint8))
     # Test pipelines resize the image before loading the ground truth: the PNG is compared with the

@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 
 from mmpanoptic.datasets import KITTISTEPDataset, SyntheticShapesVideoDataset
 from mmpanoptic.datasets.synthetic_shapes import generate_video_dataset
+from mmpanoptic.errors import DataError
 
 H, W = 24, 40
 
@@ -175,7 +176,7 @@ def test_missing_map_and_bad_pngs(tmp_path):
         dataset[(0, 1)]
     with open(bad, 'wb') as f:
         f.write(b'not a png')
-    with pytest.raises(IOError, match='000001.png: cannot decode'):
+    with pytest.raises(DataError, match='000001.png: cannot decode'):
         dataset[(0, 1)]
 
 

@@ -1,7 +1,8 @@
 """Reading raw annotation files and writing COCO-panoptic files, shared by the dataset converters.
 
 The converters in ``tools/dataset_converters/`` are thin command lines over these helpers; every helper
-raises an error naming the file for bad input (missing or corrupt file, size mismatch).
+raises an error naming the file for bad input: ``FileNotFoundError`` for a missing file,
+:class:`~mmpanoptic.errors.DataError` for a corrupt file, a size mismatch or an unexpected layout.
 """
 import json
 import os
@@ -14,6 +15,8 @@ from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 from scipy import ndimage
 
+from mmpanoptic.errors import DataError
+from mmpanoptic.fileio import load_json
 from mmpanoptic.structures.panoptic_encoding import coco_rgb
 
 
@@ -34,13 +37,13 @@ def read_png(path: str, channels: Optional[int] = None) -> np.ndarray:
         with Image.open(path) as png:
             array = np.array(png)
     except (OSError, SyntaxError, ValueError) as error:
-        raise IOError(f'{path}: cannot decode the PNG (corrupt or not an image): {error}') from error
+        raise DataError(f'{path}: cannot decode the PNG (corrupt or not an image): {error}') from error
     if array.ndim == 3:
         array = array[..., :3]
     found = 1 if array.ndim == 2 else array.shape[2]
     if channels is not None and found != channels:
-        raise ValueError(f'{path}: expected a {channels}-channel PNG, found {found} channel(s) '
-                         f'(shape {array.shape})')
+        raise DataError(f'{path}: expected a {channels}-channel PNG, found {found} channel(s) '
+                        f'(shape {array.shape})')
     return array
 
 
@@ -52,15 +55,15 @@ def image_size(path: str) -> Tuple[int, int]:
         with Image.open(path) as image:
             width, height = image.size
     except (OSError, SyntaxError) as error:
-        raise IOError(f'{path}: cannot read the image header (corrupt or not an image): {error}') from error
+        raise DataError(f'{path}: cannot read the image header (corrupt or not an image): {error}') from error
     return height, width
 
 
 def check_size(path: str, shape: Sequence[int], reference: str, expected: Sequence[int]) -> None:
-    """Raise ``ValueError`` when the (H, W) ``shape`` of ``path`` differs from ``expected`` of ``reference``."""
+    """Raise ``DataError`` when the (H, W) ``shape`` of ``path`` differs from ``expected`` of ``reference``."""
     if tuple(shape[:2]) != tuple(expected[:2]):
-        raise ValueError(f'{path}: size {shape[1]}x{shape[0]} (WxH) differs from {expected[1]}x{expected[0]} '
-                         f'of {reference}')
+        raise DataError(f'{path}: size {shape[1]}x{shape[0]} (WxH) differs from {expected[1]}x{expected[0]} '
+                        f'of {reference}')
 
 
 def segments_info(id_map: np.ndarray, categories: Mapping[int, int],
@@ -114,18 +117,13 @@ def write_json(path: str, content: dict) -> None:
 
 
 def read_json(path: str, required: Sequence[str] = ()) -> dict:
-    """Read a JSON object and check that it has the ``required`` keys."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: missing')
-    try:
-        with open(path) as f:
-            content = json.load(f)
-    except json.JSONDecodeError as error:
-        raise ValueError(f'{path}: not a JSON file ({error})') from error
-    missing = [key for key in required if not isinstance(content, dict) or key not in content]
-    if missing:
-        raise ValueError(f'{path}: missing keys {missing}')
-    return content
+    """Read a JSON object file and check that it has the ``required`` top-level keys.
+
+    This is :func:`mmpanoptic.fileio.load_json`: a missing file raises ``FileNotFoundError``; a file that
+    is not ``.json``, invalid JSON (reported with line and column) and a missing key raise a ``DataError``
+    naming the file.
+    """
+    return load_json(path, required=required)
 
 
 def place_file(src: str, dst: str, copy: bool = False) -> None:
@@ -145,7 +143,7 @@ def index_by_stem(folder: str, key_fields: Optional[int] = None) -> Dict[str, st
     """Map key -> file name of the files of ``folder``.
 
     The key is the file stem, or its first ``key_fields`` ``_``-separated fields. Two files with one
-    key raise ``ValueError`` naming both.
+    key raise a ``DataError`` naming both.
     """
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder}: missing folder')
@@ -154,7 +152,7 @@ def index_by_stem(folder: str, key_fields: Optional[int] = None) -> Dict[str, st
         stem = osp.splitext(name)[0]
         key = stem if key_fields is None else '_'.join(stem.split('_')[:key_fields])
         if key in files:
-            raise ValueError(f'{folder}: two files for {key!r}: {files[key]} and {name}')
+            raise DataError(f'{folder}: two files for {key!r}: {files[key]} and {name}')
         files[key] = name
     return files
 

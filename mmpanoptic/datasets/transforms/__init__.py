@@ -1,5 +1,7 @@
 from .formatting import PackPanopticInputs, PackVideoPanopticInputs
 from .instance_aware_crop import InstanceAwareRandomCrop
-from .loading import LoadPanopticGT
+from .loading import LoadImageFromFile, LoadPanopticGT
 
-__all__ = ['LoadPanopticGT', 'InstanceAwareRandomCrop', 'PackPanopticInputs', 'PackVideoPanopticInputs']
+__all__ = [
+    'LoadImageFromFile', 'LoadPanopticGT', 'InstanceAwareRandomCrop', 'PackPanopticInputs', 'PackVideoPanopticInputs'
+]
