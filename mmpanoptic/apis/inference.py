@@ -1,14 +1,21 @@
 """Python inference API: build a model from a config and a checkpoint, then segment images."""
-from typing import Optional, Sequence, Union
+import copy
+import os.path as osp
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch.nn as nn
+from mmcv.transforms import Compose
 from mmdet.apis import inference_detector, init_detector
 from mmdet.structures import DetDataSample
+from mmdet.utils import get_test_pipeline_cfg
 from mmengine.config import Config
 
 from mmpanoptic.engine.load import dataset_meta_from_cfg, load_weights
+from mmpanoptic.errors import DataError
 from mmpanoptic.utils import load_config, register_all_modules
+
+ImageInput = Union[str, np.ndarray]
 
 
 def init_model(config: Union[str, Config],
@@ -41,11 +48,61 @@ def init_model(config: Union[str, Config],
     return model.to(device).eval()
 
 
-def inference_model(model: nn.Module, imgs: Union[str, np.ndarray, Sequence]) -> Union[DetDataSample, list]:
-    """Segment one image (path or HxWx3 BGR array) or a list of them.
+def _checked_image(img: ImageInput, what: str) -> ImageInput:
+    """A path that exists, or a BGR array (H, W, 3) made from a grayscale (H, W) or (H, W, 1) one.
+
+    Raises:
+        FileNotFoundError: ``img`` is a path and there is no such file.
+        DataError: ``img`` is an array of another shape, or neither a path nor an array.
+    """
+    if isinstance(img, str):
+        if not osp.isfile(img):
+            raise FileNotFoundError(f'{img}: image file not found')
+        return img
+    if not isinstance(img, np.ndarray):
+        raise DataError(f'{what}: a {type(img).__name__} is not an image (give a file path or an array)')
+    if img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 1):
+        return np.repeat(img.reshape(img.shape[:2])[..., None], 3, axis=2)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise DataError(f'{what}: an image array of shape {img.shape} (give (H, W, 3) BGR, or (H, W) / (H, W, 1) '
+                        'grayscale)')
+    return img
+
+
+def _test_pipelines(model: nn.Module) -> Tuple[Compose, Compose]:
+    """The test pipeline of ``model.cfg`` for image files, and the same starting with ``LoadImageFromNDArray``
+    for arrays. Both are built from copies: mmdet's ``inference_detector`` builds its own by changing the
+    first step of ``model.cfg`` in place, after which a path given in a later call would not be read."""
+    steps = copy.deepcopy(get_test_pipeline_cfg(model.cfg))
+    array_steps = copy.deepcopy(steps)
+    array_steps[0].type = 'mmdet.LoadImageFromNDArray'
+    return Compose(steps), Compose(array_steps)
+
+
+def inference_model(model: nn.Module, imgs: Union[ImageInput, Sequence[ImageInput]]) -> Union[DetDataSample, list]:
+    """Segment one image or a list of them.
+
+    An image is a file path, a BGR array (H, W, 3) or a grayscale array (H, W) or (H, W, 1), which is segmented
+    as the BGR image with three equal channels; a list may mix all three.
+
+    Args:
+        model (nn.Module): a model of :func:`init_model`.
+        imgs (str | np.ndarray | Sequence): the image or the list of images.
 
     Returns:
         DetDataSample or list: with ``pred_panoptic_seg.sem_seg`` of shape (1, H, W) holding
-        ``label + instance_id * INSTANCE_OFFSET``.
+        ``label + instance_id * INSTANCE_OFFSET``; a list for a list input.
+
+    Raises:
+        FileNotFoundError: a path names no file.
+        DataError: an array has another shape, or an item is neither a path nor an array.
     """
-    return inference_detector(model, imgs)
+    is_list = isinstance(imgs, (list, tuple))
+    images = [_checked_image(img, f'image {index} of the list') for index, img in enumerate(imgs)] if is_list else [
+        _checked_image(imgs, 'image')]
+    file_pipeline, array_pipeline = _test_pipelines(model)
+    results = [
+        inference_detector(model, img, test_pipeline=file_pipeline if isinstance(img, str) else array_pipeline)
+        for img in images
+    ]
+    return results if is_list else results[0]

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from mmpanoptic.evaluation.functional import (STQAccumulator, compact_ids, match_segments, segment_histogram,
-                                              step_ids, step_lookup, summarize_vpq, table_lookup, vpq_stats)
+from mmpanoptic.evaluation.functional import (STQAccumulator, compact_ids, match_segments, parallel_imap,
+                                              segment_histogram, step_ids, step_lookup, summarize_vpq, table_lookup,
+                                              vpq_stats)
 
 ROAD, SKY, CAR = 0, 1, 2
 VOID = 255
@@ -233,3 +234,11 @@ def test_step_lookup_maps_dataset_category_ids_to_labels():
         lookup(step([2], [0])[0])
     with pytest.raises(ValueError, match='STEP category ids must be 4 values'):
         step_lookup(4, [0], 'm.png', category_ids=(11, 13))
+
+
+@pytest.mark.parametrize('nproc', [1, 2])
+def test_parallel_imap_yields_in_task_order(nproc, monkeypatch):
+    monkeypatch.setattr('mmpanoptic.evaluation.functional.parallel.os.cpu_count', lambda: 4)
+    results = parallel_imap(pow, [(i, 2) for i in range(20)], nproc)
+    assert next(results) == 0  # lazily, one result at a time (what the progress bar counts)
+    assert list(results) == [i * i for i in range(1, 20)]

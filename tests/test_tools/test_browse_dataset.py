@@ -8,6 +8,7 @@ import numpy as np
 
 from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset, generate_video_dataset
 from mmpanoptic.visualization import track_colour
+from mmpanoptic.visualization.local_visualizer import MIN_HEIGHT
 
 TOOL = 'tools/misc/browse_dataset.py'
 STEP_ID_OFFSET = 1 << 16
@@ -30,7 +31,11 @@ def test_image_dataset(tmp_path, python_exe, repo_root):
     assert names == [f'{osp.splitext(n)[0]}.png' for n in sorted(os.listdir(data_root / 'train'))]
     drawing = cv2.imread(str(tmp_path / 'out' / names[0]))
     image = cv2.imread(str(data_root / 'train' / sorted(os.listdir(data_root / 'train'))[0]))
-    assert drawing.shape == image.shape and np.abs(drawing.astype(int) - image).mean() > 10  # something drawn
+    # image (after the training pipeline) | ground truth, enlarged by the visualizer to at least MIN_HEIGHT rows
+    scale = -(-MIN_HEIGHT // image.shape[0])
+    height, width = image.shape[0] * scale, image.shape[1] * scale
+    assert drawing.shape == (height, 2 * width + 4, 3)
+    assert np.abs(drawing[:, -width:].astype(int) - drawing[:, :width]).mean() > 10  # the ground truth is drawn
 
 
 def recovered_colour(drawing, image, mask):

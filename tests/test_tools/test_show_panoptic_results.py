@@ -1,4 +1,5 @@
-"""tools/misc/show_panoptic_results.py: image | ground truth | prediction rows from dumped predictions."""
+"""tools/misc/show_panoptic_results.py: image | ground truth | prediction rows from the predictions of
+``tools/test.py --out RESULTS.pth``, which are read without running code."""
 import importlib.util
 import json
 import os.path as osp
@@ -13,6 +14,7 @@ from panopticapi.utils import rgb2id
 
 from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
 from mmpanoptic.datasets.synthetic_shapes_meta import CLASSES, THING_CLASSES
+from mmpanoptic.evaluation.metrics.dump_results import FORMAT, save_predictions
 
 CONFIG = 'configs/_base_/datasets/synthetic_shapes_panoptic.py'
 
@@ -48,13 +50,12 @@ def test_perfect_prediction_is_drawn_like_the_ground_truth(tmp_path, repo_root, 
     for index in range(3):
         name = f'{index:06d}'
         panoptic = perfect_prediction(str(data_root), index)
-        results.append(dict(img_path=str(data_root / 'val' / f'{name}.jpg'), img_id=index,
-                            pred_panoptic_seg=dict(sem_seg=torch.from_numpy(panoptic)[None])))
-    with open(tmp_path / 'results.pkl', 'wb') as f:
-        pickle.dump(results, f)
+        results.append(dict(img_path=str(data_root / 'val' / f'{name}.jpg'), img_id=index, ori_shape=panoptic.shape,
+                            pred_panoptic_seg=dict(sem_seg=torch.from_numpy(panoptic).to(torch.int32)[None])))
+    save_predictions(results, str(tmp_path / 'results.pth'))
     monkeypatch.chdir(repo_root)
     out = tmp_path / 'picture.png'
-    assert tool.main([CONFIG, str(tmp_path / 'results.pkl'), str(out), '--num', '2', '--scale', '3', '--no-captions',
+    assert tool.main([CONFIG, str(tmp_path / 'results.pth'), str(out), '--num', '2', '--scale', '3', '--no-captions',
                       '--cfg-options', f'test_dataloader.dataset.data_root={data_root}/']) == 0
     picture = cv2.imread(str(out))
     assert picture.shape == (2 * 48 * 3 + 4, 3 * 40 * 3 + 8, 3)
@@ -73,3 +74,33 @@ def test_prediction_decoding(tool):
     assert semantic.tolist() == [[2, 5], [255, 2]]
     assert labels == [2] and ids == [3]
     assert masks.tolist() == [[[True, False], [False, True]]]
+
+
+class CreatesMarker:
+    """Unpickling this object opens (creates) ``path``: what a planted results file could do."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+@pytest.mark.parametrize('kind', ['plain pickle', 'torch.save'])
+def test_planted_results_file_runs_no_code(tmp_path, repo_root, tool, monkeypatch, capsys, kind):
+    marker = tmp_path / 'marker'
+    results = tmp_path / 'results.pth'
+    if kind == 'plain pickle':
+        with open(results, 'wb') as f:
+            pickle.dump([CreatesMarker(str(marker))], f)
+    else:  # the predictions container, holding an object torch's allow-list refuses
+        torch.save(dict(format=FORMAT, version=1, predictions=[CreatesMarker(str(marker))]), results)
+    assert not marker.exists()
+    monkeypatch.chdir(repo_root)
+    with pytest.raises(SystemExit) as exit_info:
+        tool.main([CONFIG, str(results), str(tmp_path / 'picture.png')])
+    assert exit_info.value.code == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f'error: {results}: '), lines
+    assert not marker.exists(), 'reading the results file ran code'
+    assert not (tmp_path / 'picture.png').exists()

@@ -8,9 +8,8 @@ import json
 from collections import defaultdict
 from typing import Dict, List
 
-import numpy as np
-
-from mmpanoptic.utils import main_with_clear_errors
+from mmpanoptic.cli import main_with_clear_errors
+from mmpanoptic.errors import DataError
 
 
 def load_log(path: str) -> Dict[str, List[tuple]]:
@@ -23,26 +22,30 @@ def load_log(path: str) -> Dict[str, List[tuple]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ValueError(f'{path}:{lineno}: not a JSON line ({err})') from None
+                raise DataError(f'{path}:{lineno}: not a JSON line ({err}; give the vis_data/*.json scalars '
+                                'log)') from None
             step = record.get('step', record.get('iter', lineno))
             for key, value in record.items():
                 if isinstance(value, (int, float)) and key not in ('step', 'iter', 'epoch'):
                     series[key].append((step, float(value)))
     if not series:
-        raise ValueError(f'{path}: no scalar records found')
+        raise DataError(f'{path}: no scalar records found (give the vis_data/*.json scalars log)')
     return series
 
 
 def cal_train_time(paths: List[str]) -> None:
+    """Print the iteration time statistics of each log."""
+    import numpy as np
     for path in paths:
         times = np.array([v for _, v in load_log(path).get('time', [])])
         if times.size == 0:
-            raise ValueError(f'{path}: no "time" records (is it a training log?)')
+            raise DataError(f'{path}: no "time" records (give the scalars log of a training run)')
         print(f'{path}: {times.size} logged iterations, mean {times.mean():.4f} s/iter, '
               f'slowest {times.max():.4f}, fastest {times.min():.4f}, std {times.std():.4f}')
 
 
 def plot_curve(paths: List[str], keys: List[str], out: str, title: str = None) -> None:
+    """Plot ``keys`` of every log against the step into the picture ``out``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -51,7 +54,7 @@ def plot_curve(paths: List[str], keys: List[str], out: str, title: str = None) -
         series = load_log(path)
         for key in keys:
             if key not in series:
-                raise KeyError(f'{path}: no "{key}" in the log; it has: {", ".join(sorted(series))}')
+                raise DataError(f'{path}: no "{key}" in the log (choose --keys among: {", ".join(sorted(series))})')
             steps, values = zip(*series[key])
             ax.plot(steps, values, label=f'{path}: {key}' if len(paths) > 1 else key)
     ax.set_xlabel('iteration')

@@ -8,13 +8,9 @@ post-processing) on random images of ``--shape``, on CPU or CUDA. ``--precision`
 import argparse
 import json
 
-import torch
 from mmengine.config import DictAction
-from mmengine.registry import MODELS
 
-from mmpanoptic.engine.load import dataset_meta_from_cfg, load_weights
-from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.benchmark import benchmark_test_step
+from mmpanoptic.cli import load_config, main_with_clear_errors
 
 
 def parse_args(argv=None):
@@ -22,7 +18,7 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (random weights without it)')
     parser.add_argument('--shape', type=int, nargs=2, default=[1024, 2048], metavar=('H', 'W'))
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda if available, else cpu)')
     parser.add_argument('--precision', choices=['fp32', 'fp16', 'bf16'], default='fp32')
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--iters', type=int, default=20)
@@ -36,6 +32,13 @@ def parse_args(argv=None):
 @main_with_clear_errors
 def main(argv=None):
     args = parse_args(argv)
+    import torch
+    from mmengine.registry import MODELS
+
+    from mmpanoptic.engine.load import dataset_meta_from_cfg, load_weights
+    from mmpanoptic.utils import register_all_modules
+    from mmpanoptic.utils.benchmark import benchmark_test_step
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
@@ -43,8 +46,8 @@ def main(argv=None):
     model = MODELS.build(cfg.model)
     if args.checkpoint:
         load_weights(model, args.checkpoint, strict=True, dataset_meta=dataset_meta_from_cfg(cfg))
-    model = model.to(args.device).eval()
-    result = benchmark_test_step(model, tuple(args.shape), args.device, args.precision, args.warmup, args.iters)
+    model = model.to(device).eval()
+    result = benchmark_test_step(model, tuple(args.shape), device, args.precision, args.warmup, args.iters)
     print(f'{args.config} @ {result["shape"][0]}x{result["shape"][1]} {result["precision"]} on '
           f'{result["device_name"]} ({result["threads"]} threads): median {result["latency_ms_median"]:.1f} ms, '
           f'mean {result["latency_ms_mean"]:.1f} ms, {result["fps"]:.2f} FPS')

@@ -16,18 +16,15 @@ import os.path as osp
 import tempfile
 import time
 
-import cv2
-import numpy as np
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-
-from mmpanoptic.registry import DATASETS
-from mmpanoptic.structures.panoptic_encoding import coco_rgb
-from mmpanoptic.utils import register_all_modules
+from mmpanoptic.cli import load_config, main_with_clear_errors
 
 
 def generate_cityscapes(root: str, num_images: int, seed: int = 0) -> None:
     """Write ``num_images`` fake 1024x2048 train images in the Cityscapes panoptic layout under ``root``."""
+    import cv2
+    import numpy as np
+
+    from mmpanoptic.structures.panoptic_encoding import coco_rgb
     rng = np.random.default_rng(seed)
     height, width = 1024, 2048
     images, annotations = [], []
@@ -71,16 +68,26 @@ def benchmark(dataset, num_samples: int, warmup: int = 3) -> float:
     return num_samples / (time.perf_counter() - start)
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('--num-samples', type=int, default=50)
     parser.add_argument('--generate-cityscapes', type=int, metavar='N',
                         help='time on N generated 1024x2048 Cityscapes images')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+@main_with_clear_errors
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import cv2
+    from mmengine.registry import init_default_scope
+
+    from mmpanoptic.registry import DATASETS
+    from mmpanoptic.utils import register_all_modules
     register_all_modules()
     init_default_scope('mmpanoptic')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     dataset_cfg = cfg.train_dataloader.dataset
     with tempfile.TemporaryDirectory() as tmp:
         if args.generate_cityscapes:

@@ -18,14 +18,8 @@ import os.path as osp
 import statistics
 import time
 
-import torch
-import torch.nn.functional as F
-from mmengine.model import revert_sync_batchnorm
-
-from mmpanoptic.models.post_processing import merge_panoptic_iterative, merge_panoptic_parallel
-from mmpanoptic.registry import MODELS
-from mmpanoptic.utils import load_config, main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.benchmark import benchmark_test_step
+from mmpanoptic.cli import load_config, main_with_clear_errors
+from mmpanoptic.errors import UserError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CONFIGS = {
@@ -36,6 +30,10 @@ MODEL_CONFIGS = {
 
 def benchmark_merge(num_kernels, shape, device, warmup, iters, num_things=8, num_classes=19, seed=0):
     """Median latency (ms) of both merges on random inputs; also checks they agree on the partition."""
+    import torch
+    import torch.nn.functional as F
+
+    from mmpanoptic.models.post_processing import merge_panoptic_iterative, merge_panoptic_parallel
     gen = torch.Generator().manual_seed(seed)
     h, w = shape[0] // 8, shape[1] // 8
     seeds = torch.rand((num_kernels, 2), generator=gen) * torch.tensor([h, w])
@@ -72,26 +70,34 @@ def parse_args(argv=None):
     parser.add_argument('--precisions', nargs='+', default=None,
                         help='default: fp32 and bf16 on CPU, fp32 and fp16 on CUDA')
     parser.add_argument('--models', nargs='+', default=list(MODEL_CONFIGS), choices=list(MODEL_CONFIGS))
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda if available, else cpu)')
     parser.add_argument('--kernels', type=int, default=100, help='kernels of the post-processing benchmark')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--iters', type=int, default=3)
     parser.add_argument('--threads', type=int, help='torch CPU threads')
     parser.add_argument('--skip-models', action='store_true', help='only the post-processing benchmark')
     parser.add_argument('--out', help='JSON output file')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if len(args.shapes) % 2:
+        raise UserError(f'--shapes: takes H W pairs, got {args.shapes} (give an even number of values)')
+    return args
 
 
 @main_with_clear_errors
 def main(argv=None):
     args = parse_args(argv)
-    if len(args.shapes) % 2:
-        raise ValueError(f'--shapes takes H W pairs, got {args.shapes}')
+    import torch
+    from mmengine.model import revert_sync_batchnorm
+
+    from mmpanoptic.registry import MODELS
+    from mmpanoptic.utils import register_all_modules
+    from mmpanoptic.utils.benchmark import benchmark_test_step
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if args.threads:
         torch.set_num_threads(args.threads)
     shapes = [tuple(args.shapes[i:i + 2]) for i in range(0, len(args.shapes), 2)]
-    precisions = args.precisions or (['fp32', 'fp16'] if args.device.startswith('cuda') else ['fp32', 'bf16'])
-    device_name = torch.cuda.get_device_name(args.device) if args.device.startswith('cuda') else 'CPU'
+    precisions = args.precisions or (['fp32', 'fp16'] if device.startswith('cuda') else ['fp32', 'bf16'])
+    device_name = torch.cuda.get_device_name(device) if device.startswith('cuda') else 'CPU'
     register_all_modules()
     results = dict(device=device_name, threads=torch.get_num_threads(), models=[], post_processing=[])
     rows = ['| what | input | precision | latency (ms) | FPS | device |', '|---|---|---|---|---|---|']
@@ -99,17 +105,17 @@ def main(argv=None):
         for name in args.models:
             cfg = load_config(osp.join(ROOT, MODEL_CONFIGS[name]))
             cfg.model.backbone.init_cfg = None
-            model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(args.device).eval()
+            model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device).eval()
             for shape in shapes:
                 for precision in precisions:
-                    res = benchmark_test_step(model, shape, args.device, precision, args.warmup, args.iters)
+                    res = benchmark_test_step(model, shape, device, precision, args.warmup, args.iters)
                     res['model'] = name
                     results['models'].append(res)
                     rows.append(f'| {name} | {shape[0]}x{shape[1]} | {precision} | {res["latency_ms_median"]:.0f} | '
                                 f'{res["fps"]:.2f} | {device_name}, {results["threads"]} threads |')
                     print(rows[-1], flush=True)
     for shape in shapes:
-        res = benchmark_merge(args.kernels, shape, args.device, args.warmup, args.iters)
+        res = benchmark_merge(args.kernels, shape, device, args.warmup, args.iters)
         results['post_processing'].append(res)
         for name in ('iterative', 'parallel'):
             rows.append(f'| post-processing {name}, {args.kernels} kernels | {shape[0]}x{shape[1]} | fp32 | '

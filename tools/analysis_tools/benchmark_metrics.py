@@ -15,12 +15,7 @@ import os.path as osp
 import tempfile
 import time
 
-import numpy as np
-from PIL import Image
-
-from mmpanoptic.evaluation.functional import (STQAccumulator, StepPanopticPNG, WorkerPool, match_segments,
-                                              prediction_histogram, prediction_lookup, segment_histogram,
-                                              usable_processes, vpq_stats)
+from mmpanoptic.cli import main_with_clear_errors
 
 NUM_CLASSES = 19
 THINGS = (11, 13)
@@ -32,6 +27,7 @@ def generate(num_frames: int, height: int, width: int, num_things: int, seed: in
     Returns:
         tuple: ``gt`` and ``pred`` int64 arrays of shape (T, H, W); ground-truth void is NUM_CLASSES.
     """
+    import numpy as np
     rng = np.random.default_rng(seed)
     rows = np.arange(height)[:, None]
     cols = np.arange(width)[None, :]
@@ -59,8 +55,18 @@ def generate(num_frames: int, height: int, width: int, num_things: int, seed: in
     return np.stack(gt), np.stack(pred)
 
 
-def time_worker_pool(gt: np.ndarray, pred: np.ndarray, nproc: int) -> float:
-    """Seconds to decode the ground-truth PNGs and build every histogram with a :class:`WorkerPool`."""
+def time_worker_pool(gt, pred, nproc: int) -> float:
+    """Seconds to decode the ground-truth PNGs and build every histogram with a :class:`WorkerPool`.
+
+    Args:
+        gt (np.ndarray): (T, H, W) ground truth of :func:`generate`.
+        pred (np.ndarray): (T, H, W) prediction of :func:`generate`.
+        nproc (int): worker processes.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from mmpanoptic.evaluation.functional import StepPanopticPNG, WorkerPool, prediction_histogram
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for t, frame in enumerate(gt):
@@ -77,14 +83,23 @@ def time_worker_pool(gt: np.ndarray, pred: np.ndarray, nproc: int) -> float:
         return time.perf_counter() - start
 
 
-def main():
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Benchmark the PQ / VPQ / STQ implementations.')
     parser.add_argument('--frames', type=int, default=100)
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=1242)
     parser.add_argument('--things', type=int, default=40, help='number of thing tracks')
     parser.add_argument('--nproc', type=int, default=4, help='worker processes of the metrics (default 4)')
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+@main_with_clear_errors
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import numpy as np
+
+    from mmpanoptic.evaluation.functional import (STQAccumulator, match_segments, prediction_lookup,
+                                                  segment_histogram, usable_processes, vpq_stats)
     gt, pred = generate(args.frames, args.height, args.width, args.things)
     gt_segments = np.mean([len(np.unique(frame)) for frame in gt[:10]])
     print(f'{args.frames} frames of {args.height}x{args.width}, ~{gt_segments:.0f} ground-truth segments per frame')

@@ -21,28 +21,23 @@ import statistics
 import time
 from typing import Callable, Dict, List
 
-import mmdet
-import torch
-from mmengine.config import Config
-from torch.utils.flop_counter import FlopCounterMode
-
-from mmpanoptic.models.layers import (DepthwiseDynamicConvAttention, DynamicConvAttention, MultiheadCrossAttention,
-                                      PointwiseDynamicConvAttention, SeparableDynamicConvAttention)
-from mmpanoptic.models.necks import YOSONeck
-from mmpanoptic.registry import MODELS
-from mmpanoptic.utils import main_with_clear_errors, register_all_modules
-from mmpanoptic.utils.benchmark import benchmark_test_step
-from mmpanoptic.utils.dummy_inputs import dummy_data
-
+from mmpanoptic.cli import load_config, main_with_clear_errors
+from mmpanoptic.errors import UserError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 YOSO_CONFIG = osp.join(REPO, 'configs', 'yoso', 'yoso_r50_4xb4-368k_coco-panoptic.py')
-MASK2FORMER_CONFIG = osp.join(
-    osp.dirname(mmdet.__file__), '.mim', 'configs', 'mask2former', 'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py')
+
+
+def mask2former_config() -> str:
+    """mmdet's Mask2Former-R50 COCO panoptic config, as installed with mmdet."""
+    import mmdet
+    return osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'mask2former',
+                    'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py')
 
 
 def time_fn(fn: Callable[[], object], device: str, warmup: int, iters: int) -> float:
     """Median wall time of ``fn()`` in microseconds."""
+    import torch
     times = []
     for i in range(warmup + iters):
         if device.startswith('cuda'):
@@ -59,12 +54,17 @@ def time_fn(fn: Callable[[], object], device: str, warmup: int, iters: int) -> f
 def count_mmacs(fn: Callable[[], object]) -> float:
     """Multiply-accumulates (millions) of the convolutions and matrix products run by ``fn`` (interpolation and
     element-wise operations are not counted)."""
+    from torch.utils.flop_counter import FlopCounterMode
     with FlopCounterMode(display=False) as counter:
         fn()
     return counter.get_total_flops() / 2e6
 
 
 def bench_aggregators(device: str, warmup: int, iters: int, size: int = 256) -> List[Dict]:
+    """Latency and MMACs of :class:`YOSONeck`'s IFA and CFA aggregation alone (one row each)."""
+    import torch
+
+    from mmpanoptic.models.necks import YOSONeck
     rows = []
     lateral = (128, 256, 512, 1024)
     levels = [torch.randn(1, c, size // s, size // s, device=device) for c, s in zip(lateral[::-1], (8, 4, 2, 1))]
@@ -81,6 +81,12 @@ def bench_aggregators(device: str, warmup: int, iters: int, size: int = 256) -> 
 
 def bench_attention(device: str, warmup: int, iters: int, num_proposals: int = 100, dims: int = 256,
                     kernel_size: int = 3) -> List[Dict]:
+    """Latency and MMACs of each attention module alone on (1, n, d) queries and values (one row each)."""
+    import torch
+
+    from mmpanoptic.models.layers import (DepthwiseDynamicConvAttention, DynamicConvAttention,
+                                          MultiheadCrossAttention, PointwiseDynamicConvAttention,
+                                          SeparableDynamicConvAttention)
     rows = []
     query = torch.randn(1, num_proposals, dims, device=device)
     value = torch.randn(1, num_proposals, dims, device=device)
@@ -105,9 +111,14 @@ def bench_models(device: str, warmup: int, iters: int, shapes: List[List[int]]) 
     up to the mask/class logits) and ``test_step`` (everything, including the panoptic and instance
     post-processing). With random weights the number of queries kept by the merge is not that of a trained
     model, so ``network`` is the like-for-like comparison."""
+    import torch
+
+    from mmpanoptic.registry import MODELS
+    from mmpanoptic.utils.benchmark import benchmark_test_step
+    from mmpanoptic.utils.dummy_inputs import dummy_data
     rows = []
-    for name, config in (('YOSO-R50', YOSO_CONFIG), ('Mask2Former-R50 (mmdet)', MASK2FORMER_CONFIG)):
-        cfg = Config.fromfile(config)
+    for name, config in (('YOSO-R50', YOSO_CONFIG), ('Mask2Former-R50 (mmdet)', mask2former_config())):
+        cfg = load_config(config)
         cfg.model.backbone.init_cfg = None
         model = MODELS.build(cfg.model).to(device).eval()
         for shape in shapes:
@@ -128,6 +139,8 @@ def bench_models(device: str, warmup: int, iters: int, shapes: List[List[int]]) 
 
 
 def device_name(device: str) -> str:
+    """The GPU's name, or the CPU's with the number of torch threads."""
+    import torch
     if device.startswith('cuda'):
         return torch.cuda.get_device_name(device)
     import platform
@@ -138,7 +151,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='YOSO module and model speed benchmarks')
     parser.add_argument('--parts', nargs='+', choices=['aggregator', 'attention', 'model'],
                         default=['aggregator', 'attention', 'model'])
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', help='cpu, cuda or cuda:N (default: cuda if available, else cpu)')
     parser.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s)')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--iters', type=int, default=10)
@@ -146,27 +159,32 @@ def parse_args(argv=None):
     parser.add_argument('--shapes', type=int, nargs='+', default=[800, 1333, 512, 800],
                         help='H W pairs of the whole-model inputs')
     parser.add_argument('--out', help='write the rows as JSON to this file')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if len(args.shapes) % 2:
+        raise UserError(f'--shapes: takes H W pairs, got {args.shapes} (give an even number of values)')
+    return args
 
 
 @main_with_clear_errors
 def main(argv=None):
     args = parse_args(argv)
+    import torch
+
+    from mmpanoptic.utils import register_all_modules
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if args.threads:
         torch.set_num_threads(args.threads)
-    if len(args.shapes) % 2:
-        raise ValueError(f'--shapes takes H W pairs, got {args.shapes}')
     register_all_modules()
     torch.manual_seed(0)
     rows = []
     if 'aggregator' in args.parts:
-        rows += bench_aggregators(args.device, args.warmup, args.iters)
+        rows += bench_aggregators(device, args.warmup, args.iters)
     if 'attention' in args.parts:
-        rows += bench_attention(args.device, args.warmup, args.iters)
+        rows += bench_attention(device, args.warmup, args.iters)
     if 'model' in args.parts:
         shapes = [args.shapes[i:i + 2] for i in range(0, len(args.shapes), 2)]
-        rows += bench_models(args.device, 1, args.model_iters, shapes)
-    print(f'device: {device_name(args.device)}')
+        rows += bench_models(device, 1, args.model_iters, shapes)
+    print(f'device: {device_name(device)}')
     print('| part | module | setting | latency (us) | MMACs | FPS |')
     print('| --- | --- | --- | --- | --- | --- |')
     for row in rows:
@@ -175,7 +193,7 @@ def main(argv=None):
         print(f'| {row["part"]} | {row["module"]} | {row["setting"]} | {row["latency_us"]:.0f} | {mmacs} | {fps} |')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(device=device_name(args.device), rows=rows), f, indent=2)
+            json.dump(dict(device=device_name(device), rows=rows), f, indent=2)
     return rows
 
 

@@ -8,18 +8,18 @@ Example::
 
 ``--out`` writes ``PQ, SQ, RQ, PQ_th, SQ_th, RQ_th, PQ_st, SQ_st, RQ_st`` (percent, like mmdet) and
 ``per_class`` ({class name: {PQ, SQ, RQ, TP, FP, FN, isthing}}). Predictions must cover exactly the
-ground-truth images; a missing or extra prediction is an error.
+ground-truth images: a missing or extra prediction is an error naming the image, and so are the other input
+problems listed in :mod:`mmpanoptic.evaluation.functional.folder_evaluation` (one ``error:`` line). A
+progress bar is shown on a terminal.
 """
 import argparse
 import json
-import sys
 
-from mmdet.evaluation.metrics.coco_panoptic_metric import parse_pq_results, print_panoptic_table
-
-from mmpanoptic.evaluation.functional import evaluate_panoptic_folder
+from mmpanoptic.cli import main_with_clear_errors
+from mmpanoptic.errors import UserError
 
 
-def parse_args(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='PQ of COCO-panoptic predictions against COCO-panoptic GT.')
     parser.add_argument('gt_json', help='ground-truth JSON')
     parser.add_argument('gt_dir', help='folder of ground-truth PNGs')
@@ -27,13 +27,20 @@ def parse_args(argv=None):
     parser.add_argument('pred_dir', help='folder of predicted PNGs')
     parser.add_argument('--out', help='write the results to this JSON file')
     parser.add_argument('--nproc', type=int, default=8, help='number of processes (default 8)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.nproc < 1:
+        raise UserError(f'--nproc: {args.nproc} processes (give at least 1)')
+    return args
 
 
+@main_with_clear_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    from mmdet.evaluation.metrics.coco_panoptic_metric import parse_pq_results, print_panoptic_table
+
+    from mmpanoptic.evaluation.functional import evaluate_panoptic_folder
     stats, categories = evaluate_panoptic_folder(args.gt_json, args.gt_dir, args.pred_json, args.pred_dir,
-                                                 nproc=args.nproc)
+                                                 nproc=args.nproc, show_progress=True)
     summary = stats.summary(categories.thing_mask, context='PQ')
     per_class = summary['per_class']
     classwise = {
@@ -58,7 +65,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (ValueError, FileNotFoundError) as error:
-        sys.exit(f'error: {error}')
+    main()

@@ -16,36 +16,38 @@ import json
 import os.path as osp
 import sys
 import tempfile
-from typing import Callable, Dict, List
+from typing import TYPE_CHECKING, Callable, Dict, List
 
-import cv2
-import numpy as np
-from mmdet.evaluation.functional import pq_compute_single_core
+if TYPE_CHECKING:
+    import numpy as np
 
-from mmpanoptic.datasets.synthetic_shapes_meta import THING_CLASSES
-from mmpanoptic.structures.panoptic_encoding import coco_ids, coco_rgb
-
-NUM_THINGS = len(THING_CLASSES)
+# Every baseline overwrites ``ids`` (H, W) with its predicted segment ids, given the ground-truth category
+# ids ``categories`` (H, W; 0 = VOID, 1..num_things are things), the split's most frequent stuff category
+# and the number of thing categories, and returns {predicted segment id: category id}.
 
 
-def frequent_stuff(ids: np.ndarray, categories: np.ndarray, frequent: int) -> Dict[int, int]:
+def frequent_stuff(ids: 'np.ndarray', categories: 'np.ndarray', frequent: int, num_things: int) -> Dict[int, int]:
     ids[:] = frequent
     return {frequent: frequent}
 
 
-def stuff_oracle(ids: np.ndarray, categories: np.ndarray, frequent: int) -> Dict[int, int]:
-    ids[categories <= NUM_THINGS] = 0
+def stuff_oracle(ids: 'np.ndarray', categories: 'np.ndarray', frequent: int, num_things: int) -> Dict[int, int]:
+    import numpy as np
+    ids[categories <= num_things] = 0
     return {int(i): int(c) for i, c in zip(*np.unique(np.stack([ids, categories]).reshape(2, -1), axis=1))
             if i != 0}
 
 
-def semantic_oracle_cc(ids: np.ndarray, categories: np.ndarray, frequent: int) -> Dict[int, int]:
+def semantic_oracle_cc(ids: 'np.ndarray', categories: 'np.ndarray', frequent: int,
+                       num_things: int) -> Dict[int, int]:
+    import cv2
+    import numpy as np
     segments = {}
-    out = np.where(categories > NUM_THINGS, categories, 0)
+    out = np.where(categories > num_things, categories, 0)
     for category in np.unique(categories):
         if category == 0:
             continue
-        if category > NUM_THINGS:
+        if category > num_things:
             segments[int(category)] = int(category)
             continue
         count, components = cv2.connectedComponents((categories == category).astype(np.uint8), connectivity=4)
@@ -66,6 +68,12 @@ BASELINES: Dict[str, Callable] = {
 
 def evaluate(data_root: str, split: str) -> Dict[str, dict]:
     """PQ, SQ, RQ (in %) of every baseline, overall and for things and stuff."""
+    import cv2
+    import numpy as np
+    from mmdet.evaluation.functional import pq_compute_single_core
+
+    from mmpanoptic.datasets.synthetic_shapes_meta import THING_CLASSES
+    from mmpanoptic.structures.panoptic_encoding import coco_ids, coco_rgb
     ann_file = osp.join(data_root, 'annotations', f'panoptic_{split}.json')
     gt_folder = osp.join(data_root, 'annotations', f'panoptic_{split}')
     if not osp.isfile(ann_file):
@@ -91,7 +99,7 @@ def evaluate(data_root: str, split: str) -> Dict[str, dict]:
                 semantic = np.zeros_like(ids)
                 for segment in ann['segments_info']:
                     semantic[ids == segment['id']] = segment['category_id']
-                segments = baseline(ids, semantic, frequent)
+                segments = baseline(ids, semantic, frequent, len(THING_CLASSES))
                 cv2.imwrite(osp.join(pred_folder, ann['file_name']), coco_rgb(ids)[..., ::-1])
                 pred = dict(ann, segments_info=[dict(id=i, category_id=c) for i, c in segments.items()])
                 pairs.append((ann, pred))

@@ -28,26 +28,26 @@ import argparse
 import glob
 import os.path as osp
 from functools import partial
-from typing import Tuple
+from typing import TYPE_CHECKING, Tuple
 
-import numpy as np
+from mmpanoptic.cli import main_with_clear_errors
 
-from mmpanoptic.datasets import ADE20KPanopticDataset
-from mmpanoptic.datasets.converters import (check_size, coco_categories, image_size, read_png, run_tasks,
-                                            segments_info, write_json, write_panoptic_png)
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLITS = dict(train='training', val='validation')
 NUM_CLASSES = 150
 ID_DIVISOR = 1000
 
 
-def thing_tables(metainfo: dict) -> Tuple[np.ndarray, np.ndarray]:
+def thing_tables(metainfo: dict) -> Tuple['np.ndarray', 'np.ndarray']:
     """Lookup tables of the dataset's thing classes.
 
     Returns:
         tuple: ``is_thing`` (150,) bool per category id and ``instance_to_category`` (256,) int64, the
         category id of each instance-map category value (-1 where unknown).
     """
+    import numpy as np
     thing_ids = sorted(metainfo['category_ids'][:len(metainfo['thing_classes'])])
     is_thing = np.zeros(NUM_CLASSES, bool)
     is_thing[thing_ids] = True
@@ -56,9 +56,12 @@ def thing_tables(metainfo: dict) -> Tuple[np.ndarray, np.ndarray]:
     return is_thing, instance_to_category
 
 
-def convert_image(image_path: str, root: str, split: str, is_thing: np.ndarray,
-                  instance_to_category: np.ndarray) -> Tuple[dict, dict]:
+def convert_image(image_path: str, root: str, split: str, is_thing: 'np.ndarray',
+                  instance_to_category: 'np.ndarray') -> Tuple[dict, dict]:
     """Write the panoptic PNG of one image; return its ``images`` and ``annotations`` entries."""
+    import numpy as np
+
+    from mmpanoptic.datasets.converters import check_size, image_size, read_png, segments_info, write_panoptic_png
     image_id = osp.splitext(osp.basename(image_path))[0]
     semantic_path = osp.join(root, 'annotations', SPLITS[split], f'{image_id}.png')
     instance_path = osp.join(root, 'annotations_instance', SPLITS[split], f'{image_id}.png')
@@ -95,6 +98,8 @@ def convert_image(image_path: str, root: str, split: str, is_thing: np.ndarray,
 
 def convert_split(root: str, split: str, nproc: int = 1) -> int:
     """Convert one split; return the number of images."""
+    from mmpanoptic.datasets import ADE20KPanopticDataset
+    from mmpanoptic.datasets.converters import coco_categories, run_tasks, write_json
     image_paths = sorted(glob.glob(osp.join(root, 'images', SPLITS[split], '*.jpg')))
     if not image_paths:
         raise FileNotFoundError(f'{osp.join(root, "images", SPLITS[split])}: no *.jpg images')
@@ -109,15 +114,20 @@ def convert_split(root: str, split: str, nproc: int = 1) -> int:
     return len(entries)
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='ADEChallengeData2016 folder (images/, annotations/, annotations_instance/)')
     parser.add_argument('--splits', nargs='+', default=list(SPLITS), choices=list(SPLITS))
     parser.add_argument('--nproc', type=int, default=1, help='worker processes')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Convert the splits; errors are raised (the command line prints user errors as one ``error:`` line)."""
+    args = parse_args(argv)
     for split in args.splits:
         print(f'\n{split}: converted {convert_split(args.root, split, args.nproc)} images')
 
 
 if __name__ == '__main__':
-    main()
+    main_with_clear_errors(main)()

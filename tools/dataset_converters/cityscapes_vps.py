@@ -28,17 +28,15 @@ A missing file, a map of another size than its image, a corrupt PNG and a colour
 class raise an error naming the file.
 """
 import argparse
+import functools
 import os.path as osp
 from functools import partial
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-import numpy as np
+from mmpanoptic.cli import main_with_clear_errors
 
-from mmpanoptic.datasets import CityscapesVPSDataset
-from mmpanoptic.datasets.cityscapes_panoptic import CITYSCAPES_CLASSES
-from mmpanoptic.datasets.converters import (check_size, coco_categories, index_by_stem, place_file, read_json,
-                                            read_png, run_tasks, segments_info, write_json, write_panoptic_png)
-from mmpanoptic.structures.panoptic_encoding import coco_ids
+if TYPE_CHECKING:
+    import numpy as np
 
 VOID = 255
 ID_DIVISOR = 1000
@@ -51,28 +49,43 @@ VOID_COLOURS = ((0, 0, 0), (111, 74, 0), (81, 0, 81), (250, 170, 160), (230, 150
 ID_PREFIX = len('0000_0000_')
 
 
-def _colour_key(rgb) -> np.ndarray:
-    """One integer per colour (the COCO-panoptic id arithmetic)."""
+def _colour_key(rgb) -> 'np.ndarray':
+    """One integer per colour (the COCO-panoptic id arithmetic) of (..., 3) RGB values; shape (...)."""
+    import numpy as np
+
+    from mmpanoptic.structures.panoptic_encoding import coco_ids
     return coco_ids(np.asarray(rgb, np.int64))
 
 
-COLOUR_TO_TRAIN_ID = {int(_colour_key(c[4])): c[1] for c in CITYSCAPES_CLASSES}
-COLOUR_TO_TRAIN_ID.update({int(_colour_key(c)): VOID for c in VOID_COLOURS})
+@functools.lru_cache(maxsize=None)
+def colour_to_train_id() -> Dict[int, int]:
+    """``{colour key: trainId}`` of the Cityscapes colours, VOID for the classes that are not evaluated."""
+    from mmpanoptic.datasets.cityscapes_panoptic import CITYSCAPES_CLASSES
+    table = {int(_colour_key(c[4])): c[1] for c in CITYSCAPES_CLASSES}
+    table.update({int(_colour_key(c)): VOID for c in VOID_COLOURS})
+    return table
 
 
-def train_ids(path: str) -> np.ndarray:
+def train_ids(path: str) -> 'np.ndarray':
     """(H, W) trainIds (255 = VOID) of a Cityscapes colour map."""
+    import numpy as np
+
+    from mmpanoptic.datasets.converters import read_png
+    table = colour_to_train_id()
     colour_key = _colour_key(read_png(path, channels=3))
     keys, inverse = np.unique(colour_key, return_inverse=True)
-    unknown = [k for k in keys.tolist() if k not in COLOUR_TO_TRAIN_ID]
+    unknown = [k for k in keys.tolist() if k not in table]
     if unknown:
         colours = [(k % 256, k // 256 % 256, k // 65536) for k in unknown[:5]]
         raise ValueError(f'{path}: colours {colours} are no Cityscapes class')
-    return np.array([COLOUR_TO_TRAIN_ID[k] for k in keys.tolist()], np.int64)[inverse].reshape(colour_key.shape)
+    return np.array([table[k] for k in keys.tolist()], np.int64)[inverse].reshape(colour_key.shape)
 
 
-def panoptic_ids(semantic_path: str, instance_path: str, img_info: dict) -> np.ndarray:
+def panoptic_ids(semantic_path: str, instance_path: str, img_info: dict) -> 'np.ndarray':
     """(H, W) segment ids of one labelled frame (see the module docstring); 0 = VOID."""
+    import numpy as np
+
+    from mmpanoptic.datasets.converters import check_size, read_png
     train_id = train_ids(semantic_path)
     check_size(semantic_path, train_id.shape, f'image {img_info["file_name"]}',
                (img_info['height'], img_info['width']))
@@ -94,6 +107,7 @@ def annotation_name(file_name: str) -> str:
 
 def find_maps(root: str, split: str, gtfine: Optional[str]) -> Tuple[Dict[str, str], Dict[str, str]]:
     """Semantic and instance map paths by image id, from ``{split}/cls`` and ``{split}/inst``."""
+    from mmpanoptic.datasets.converters import index_by_stem
     maps = []
     for folder in ('cls', 'inst'):
         path = osp.join(root, split, folder)
@@ -105,6 +119,9 @@ def find_maps(root: str, split: str, gtfine: Optional[str]) -> Tuple[Dict[str, s
 def convert_frame(img_info: dict, root: str, split: str, semantic_maps: Dict[str, str],
                   instance_maps: Dict[str, str], gtfine: Optional[str]) -> dict:
     """Write the panoptic PNG of one labelled frame; return its ``annotations`` entry."""
+    import numpy as np
+
+    from mmpanoptic.datasets.converters import segments_info, write_panoptic_png
     image_id = img_info['id']
     name = image_id[ID_PREFIX:]
     original = osp.join(gtfine, name.split('_')[0], name) if gtfine else None
@@ -126,6 +143,7 @@ def convert_frame(img_info: dict, root: str, split: str, semantic_maps: Dict[str
 
 def place_images(root: str, split: str, sequence: str, copy: bool) -> int:
     """Link the frames of ``panoptic_im_{split}`` to ``{split}/img`` (and of ``im_all_info`` to ``img_all``)."""
+    from mmpanoptic.datasets.converters import place_file, read_json
     count = 0
     images = read_json(osp.join(root, f'panoptic_im_{split}_city_vps.json'), required=('images', ))['images']
     for img_info in images:
@@ -145,6 +163,8 @@ def place_images(root: str, split: str, sequence: str, copy: bool) -> int:
 
 def convert_split(root: str, split: str, gtfine: Optional[str] = None, nproc: int = 1) -> int:
     """Write the panoptic ground truth of one split; return the number of labelled frames."""
+    from mmpanoptic.datasets import CityscapesVPSDataset
+    from mmpanoptic.datasets.converters import coco_categories, read_json, run_tasks, write_json
     images = read_json(osp.join(root, f'panoptic_im_{split}_city_vps.json'), required=('images', ))['images']
     if not images:
         raise ValueError(f'{osp.join(root, f"panoptic_im_{split}_city_vps.json")}: empty "images" list')
@@ -157,7 +177,7 @@ def convert_split(root: str, split: str, gtfine: Optional[str] = None, nproc: in
     return len(annotations)
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='cityscapes_vps folder of the VPSNet release')
     parser.add_argument('--sequence', help='leftImg8bit_sequence/val of Cityscapes (omit if {split}/img exists)')
@@ -165,7 +185,12 @@ def main(argv=None) -> None:
     parser.add_argument('--splits', nargs='+', default=['train', 'val'], choices=['train', 'val', 'test'])
     parser.add_argument('--copy', action='store_true', help='copy the frames instead of linking them')
     parser.add_argument('--nproc', type=int, default=1, help='worker processes')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Convert the splits; errors are raised (the command line prints user errors as one ``error:`` line)."""
+    args = parse_args(argv)
     for split in args.splits:
         if args.sequence:
             print(f'{split}: placed {place_images(args.root, split, args.sequence, args.copy)} frames')
@@ -174,4 +199,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    main_with_clear_errors(main)()

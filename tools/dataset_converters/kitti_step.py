@@ -18,13 +18,14 @@ import os
 import os.path as osp
 import re
 
-from mmpanoptic.datasets.converters import place_file
+from mmpanoptic.cli import main_with_clear_errors
 
 _FLAT = re.compile(r'^(\d+)_(\d+)_(leftImg8bit|panoptic)\.png$')
 
 
 def from_kitti(out: str, kitti_images: str, panoptic_maps: str, test_images: str = None, copy: bool = False) -> int:
     """Link each STEP map and its KITTI tracking image into the deeplab2 layout; return the frame count."""
+    from mmpanoptic.datasets.converters import place_file
     count = 0
     for split in sorted(os.listdir(panoptic_maps)):
         for seq in sorted(os.listdir(osp.join(panoptic_maps, split))):
@@ -43,6 +44,7 @@ def from_kitti(out: str, kitti_images: str, panoptic_maps: str, test_images: str
 
 def from_video_knet(out: str, video_sequence: str, copy: bool = False) -> int:
     """Rearrange Video K-Net's flat ``video_sequence/{split}`` files; return the file count."""
+    from mmpanoptic.datasets.converters import place_file
     count = 0
     for split in sorted(os.listdir(video_sequence)):
         for name in sorted(os.listdir(osp.join(video_sequence, split))):
@@ -58,7 +60,7 @@ def from_video_knet(out: str, video_sequence: str, copy: bool = False) -> int:
     return count
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output root (data/kitti-step)')
     parser.add_argument('--kitti-images', help='KITTI tracking training/image_02')
@@ -67,14 +69,20 @@ def main(argv=None) -> None:
     parser.add_argument('--video-knet', help="Video K-Net's video_sequence folder")
     parser.add_argument('--copy', action='store_true', help='copy files instead of linking them')
     args = parser.parse_args(argv)
+    if not args.video_knet and not (args.kitti_images and args.panoptic_maps):
+        parser.error('give --video-knet, or --kitti-images and --panoptic-maps')
+    return args
+
+
+def main(argv=None) -> None:
+    """Place the files; errors are raised (the command line prints user errors as one ``error:`` line)."""
+    args = parse_args(argv)
     if args.video_knet:
         count = from_video_knet(args.out, args.video_knet, args.copy)
-    elif args.kitti_images and args.panoptic_maps:
-        count = from_kitti(args.out, args.kitti_images, args.panoptic_maps, args.test_images, args.copy)
     else:
-        parser.error('give --video-knet, or --kitti-images and --panoptic-maps')
+        count = from_kitti(args.out, args.kitti_images, args.panoptic_maps, args.test_images, args.copy)
     print(f'{count} files placed under {args.out}')
 
 
 if __name__ == '__main__':
-    main()
+    main_with_clear_errors(main)()

@@ -16,16 +16,17 @@ The first problem raises an error naming the file.
 import argparse
 import os.path as osp
 
-from mmengine.registry import init_default_scope
-
-from mmpanoptic.datasets import MapillaryVistasPanopticDataset
-from mmpanoptic.datasets.converters import check_panoptic_files, read_json
+from mmpanoptic.cli import main_with_clear_errors
 
 SPLITS = ('training', 'validation')
 
 
 def check_split(root: str, split: str, decode: bool = False) -> dict:
-    """Check one split; return the counts of :func:`check_panoptic_files`."""
+    """Check one split; return the counts of :func:`~mmpanoptic.datasets.converters.check_panoptic_files`."""
+    from mmengine.registry import init_default_scope
+
+    from mmpanoptic.datasets import MapillaryVistasPanopticDataset
+    from mmpanoptic.datasets.converters import check_panoptic_files, read_json
     ann_file = osp.join(root, split, 'panoptic', 'panoptic_2018.json')
     categories = read_json(ann_file, required=('images', 'annotations', 'categories'))['categories']
     expected = len(MapillaryVistasPanopticDataset.METAINFO['classes'])
@@ -39,12 +40,17 @@ def check_split(root: str, split: str, decode: bool = False) -> dict:
     return check_panoptic_files(dataset, decode=decode)
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='mapillary_vistas folder holding training/ and validation/')
     parser.add_argument('--splits', nargs='+', default=list(SPLITS), choices=list(SPLITS))
     parser.add_argument('--decode', action='store_true', help='also decode every panoptic PNG')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Check the splits; errors are raised (the command line prints user errors as one ``error:`` line)."""
+    args = parse_args(argv)
     for split in args.splits:
         counts = check_split(args.root, split, args.decode)
         print(f'{split}: OK, {counts["images"]} images, {counts["annotations"]} annotations, '
@@ -52,4 +58,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    main_with_clear_errors(main)()

@@ -9,16 +9,17 @@ import argparse
 import inspect
 import sys
 
-from mmpanoptic.datasets.synthetic_shapes import (generate_image_dataset, generate_video_dataset, generation_request,
-                                                  read_generation_request)
+# The defaults of generate_image_dataset and generate_video_dataset, for --help without importing the generator
+# (tests/test_tools/test_help.py checks that they are the generator's). The defaults used are read from the
+# generator's signature.
+HELP_DEFAULTS = dict(image=dict(num_train=1000, num_val=100, size=(64, 64)),
+                     video=dict(num_train=8, num_val=2, size=(64, 96), num_frames=10))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    image_defaults = inspect.signature(generate_image_dataset).parameters
-    video_defaults = inspect.signature(generate_video_dataset).parameters
 
     def both(name: str) -> str:
-        return f'(default: {image_defaults[name].default} for images, {video_defaults[name].default} for video)'
+        return f'(default: {HELP_DEFAULTS["image"][name]} for images, {HELP_DEFAULTS["video"][name]} for video)'
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', help='output folder (created; must be empty unless --overwrite or --reuse)')
@@ -29,7 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help=f'picture size {both("size")}')
     parser.add_argument(
         '--num-frames', type=int,
-        help=f'frames per sequence, with --video (default: {video_defaults["num_frames"].default})')
+        help=f'frames per sequence, with --video (default: {HELP_DEFAULTS["video"]["num_frames"]})')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a dataset this generator wrote earlier in OUT_DIR')
     parser.add_argument('--reuse', action='store_true',
@@ -41,7 +42,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    """Generate the dataset; a bad request prints one ``error:`` line and returns 2."""
     args = parse_args(argv)
+    from mmpanoptic.datasets.synthetic_shapes import (generate_image_dataset, generate_video_dataset,
+                                                      generation_request, read_generation_request)
     generate = generate_video_dataset if args.video else generate_image_dataset
     defaults = inspect.signature(generate).parameters
     kwargs = {

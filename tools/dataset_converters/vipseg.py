@@ -24,14 +24,13 @@ import argparse
 import os
 import os.path as osp
 from functools import partial
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
-import numpy as np
-from PIL import Image
+from mmpanoptic.cli import main_with_clear_errors
 
-from mmpanoptic.datasets import VIPSegDataset
-from mmpanoptic.datasets.converters import (check_size, coco_categories, read_png, run_tasks, segments_info,
-                                            write_json, write_panoptic_png)
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 SPLITS = ('train', 'val', 'test')
 NUM_CLASSES = 124
@@ -50,8 +49,9 @@ def read_split(root: str, split: str) -> List[str]:
     return videos
 
 
-def raw_categories(mask: np.ndarray, path: str) -> dict:
-    """Segment id (raw value) -> category id of a raw VIPSeg mask."""
+def raw_categories(mask: 'np.ndarray', path: str) -> dict:
+    """Segment id (raw value) -> category id of a raw VIPSeg mask (H, W)."""
+    import numpy as np
     values = np.unique(mask[mask > 0]).tolist()
     categories = {v: (v if v <= NUM_CLASSES else v // THING_DIVISOR) - 1 for v in values}
     unknown = [v for v, c in categories.items() if c >= NUM_CLASSES]
@@ -60,7 +60,7 @@ def raw_categories(mask: np.ndarray, path: str) -> dict:
     return categories
 
 
-def resize(image: Image.Image, height: int, resample: int) -> Image.Image:
+def resize(image: 'Image.Image', height: int, resample: int) -> 'Image.Image':
     """``image`` at ``height`` rows, the width scaled by the same factor (truncated, as the official script)."""
     width, old_height = image.size
     return image.resize((int(height * width / old_height), height), resample)
@@ -68,6 +68,10 @@ def resize(image: Image.Image, height: int, resample: int) -> Image.Image:
 
 def convert_frame(root: str, out: str, video: str, name: str, height: int, with_masks: bool) -> Tuple[dict, dict]:
     """Resize one frame (and its mask); return its ``images`` and ``annotations`` entries (None without mask)."""
+    import numpy as np
+    from PIL import Image
+
+    from mmpanoptic.datasets.converters import check_size, read_png, segments_info, write_panoptic_png
     stem = osp.splitext(name)[0]
     image_path = osp.join(root, 'imgs', video, name)
     try:
@@ -106,6 +110,8 @@ def convert_video(video: str, root: str, out: str, height: int, with_masks: bool
 
 def convert(root: str, out: str, height: int = 720, nproc: int = 1) -> dict:
     """Convert every split; return the number of videos per split."""
+    from mmpanoptic.datasets import VIPSegDataset
+    from mmpanoptic.datasets.converters import coco_categories, run_tasks, write_json
     counts = {}
     for split in SPLITS:
         videos = read_split(root, split)
@@ -120,16 +126,21 @@ def convert(root: str, out: str, height: int = 720, nproc: int = 1) -> dict:
     return counts
 
 
-def main(argv=None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='VIPSeg folder with imgs/, panomasks/ and {train,val,test}.txt')
     parser.add_argument('out', help='output folder (data/VIPSeg_720P)')
     parser.add_argument('--height', type=int, default=720, help='output frame height')
     parser.add_argument('--nproc', type=int, default=1, help='worker processes')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Convert the release; errors are raised (the command line prints user errors as one ``error:`` line)."""
+    args = parse_args(argv)
     counts = convert(args.root, args.out, args.height, args.nproc)
     print('\n' + ', '.join(f'{split}: {count} videos' for split, count in counts.items()))
 
 
 if __name__ == '__main__':
-    main()
+    main_with_clear_errors(main)()

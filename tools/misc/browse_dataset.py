@@ -5,26 +5,21 @@ Usage::
     python tools/misc/browse_dataset.py CONFIG [--output-dir D] [--not-show] [--show-interval S]
         [--max-samples N] [--phase train|val|test] [--no-captions] [--cfg-options k=v ...]
 
-Image datasets are drawn by the config's visualizer (``PanopticLocalVisualizer`` by default: thing
-masks and boxes, then the semantic map) and written as ``D/<image stem>.png``. Video datasets are
+Image datasets are drawn by the config's visualizer (``PanopticLocalVisualizer`` by default: the image
+and, beside it, its ground truth) and written as ``D/<image stem>.png``. Video datasets are
 visited frame by frame in sequence order (in training, each sample is a key frame with its reference
 frames); every frame of a sample is drawn with :func:`~mmpanoptic.visualization.draw_panoptic_gt`, which
 gives each track id the same colour in every frame, and written as
 ``D/<video id>/<sample %05d>_<frame id %06d>.png``. Without ``--not-show`` the drawings are also shown.
 """
 import argparse
+import os
 import os.path as osp
 
-import mmcv
-from mmdet.models.utils import mask2ndarray
-from mmdet.structures import TrackDataSample
-from mmdet.structures.bbox import BaseBoxes
-from mmengine.config import Config, DictAction
-from mmengine.utils import ProgressBar
+from mmengine.config import DictAction
 
-from mmpanoptic.registry import DATASETS, VISUALIZERS
-from mmpanoptic.utils import register_all_modules
-from mmpanoptic.visualization import draw_panoptic_gt
+from mmpanoptic.cli import load_config, main_with_clear_errors, progress
+from mmpanoptic.errors import ConfigError, DataError, UserError
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,7 +33,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--phase', default='train', choices=['train', 'val', 'test'],
                         help='which dataloader\'s dataset (and pipeline) to browse')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, k=v')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.not_show and not args.output_dir:
+        raise UserError('--not-show: without --output-dir nothing would be drawn (give --output-dir D)')
+    return args
 
 
 def sample_indices(dataset) -> list:
@@ -49,13 +47,8 @@ def sample_indices(dataset) -> list:
 
 
 def draw_image(visualizer, item: dict, out_dir: str, show: bool, wait_time: float) -> None:
-    """Draw one packed image sample with the visualizer."""
-    data_sample = item['data_samples'].numpy()
-    gt_instances = data_sample.gt_instances
-    if isinstance(gt_instances.get('bboxes'), BaseBoxes):
-        gt_instances.bboxes = gt_instances.bboxes.tensor
-    if 'masks' in gt_instances:
-        gt_instances.masks = mask2ndarray(gt_instances.masks).astype(bool)
+    """Draw one packed image sample (``image | ground truth``) with the visualizer."""
+    data_sample = item['data_samples']
     stem = osp.splitext(osp.basename(data_sample.img_path))[0]
     visualizer.add_datasample(
         stem, item['inputs'].permute(1, 2, 0).numpy()[..., ::-1], data_sample, draw_pred=False, show=show,
@@ -65,11 +58,16 @@ def draw_image(visualizer, item: dict, out_dir: str, show: bool, wait_time: floa
 def draw_clip(visualizer, item: dict, sample_idx: int, out_dir: str, show: bool, wait_time: float,
               captions: bool) -> int:
     """Draw every frame of one packed video sample; return the number of frames."""
+    import mmcv
+    from mmdet.models.utils import mask2ndarray
+
+    from mmpanoptic.visualization import draw_panoptic_gt
     meta = visualizer.dataset_meta
     frames = item['data_samples'].video_data_samples
     for image, frame in zip(item['inputs'], frames):
         if 'gt_sem_seg' not in frame:
-            raise ValueError(f'{frame.img_path}: the sample has no ground truth (seg_map_path is None) to draw')
+            raise DataError(f'{frame.img_path}: the sample has no ground truth (seg_map_path is None) to draw '
+                            '(browse a phase with annotations)')
         instances = frame.gt_instances
         drawing = draw_panoptic_gt(
             image.permute(1, 2, 0).numpy()[..., ::-1], frame.gt_sem_seg.sem_seg[0].numpy(),
@@ -83,24 +81,27 @@ def draw_clip(visualizer, item: dict, sample_idx: int, out_dir: str, show: bool,
     return len(frames)
 
 
+@main_with_clear_errors
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if args.not_show and not args.output_dir:
-        raise SystemExit('--not-show without --output-dir would draw nothing')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    from mmdet.structures import TrackDataSample
+
+    from mmpanoptic.registry import DATASETS, VISUALIZERS
+    from mmpanoptic.utils import register_all_modules
+    cfg = load_config(args.config, args.cfg_options)
     register_all_modules()
     loader_key = f'{args.phase}_dataloader'
     if loader_key not in cfg:
-        raise SystemExit(f'{args.config} has no {loader_key}')
+        raise ConfigError(f'{args.config}: {loader_key}: missing (choose another --phase, or add it to the '
+                          'config)')
     dataset = DATASETS.build(cfg[loader_key].dataset)
     visualizer = VISUALIZERS.build(cfg.get('visualizer', dict(type='PanopticLocalVisualizer', name='browse_dataset')))
     visualizer.dataset_meta = dataset.metainfo
     indices = sample_indices(dataset)[:args.max_samples]
-    progress = ProgressBar(len(indices))
+    if args.output_dir:
+        os.makedirs(args.output_dir, exist_ok=True)
     pictures = 0
-    for sample_idx, index in enumerate(indices):
+    for sample_idx, index in enumerate(progress(indices)):
         item = dataset[index]
         if isinstance(item['data_samples'], TrackDataSample):
             pictures += draw_clip(visualizer, item, sample_idx, args.output_dir, not args.not_show,
@@ -108,8 +109,7 @@ def main(argv=None) -> None:
         else:
             draw_image(visualizer, item, args.output_dir, not args.not_show, args.show_interval)
             pictures += 1
-        progress.update()
-    print(f'\ndrew {pictures} pictures of {len(indices)} samples' +
+    print(f'drew {pictures} pictures of {len(indices)} samples' +
           (f' into {args.output_dir}' if args.output_dir else ''))
 
 

@@ -8,7 +8,8 @@ import argparse
 import os.path as osp
 import sys
 
-import yaml
+from mmpanoptic.cli import main_with_clear_errors
+from mmpanoptic.errors import DataError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 START, END = '<!-- model-zoo:start -->', '<!-- model-zoo:end -->'
@@ -24,6 +25,7 @@ def _metric_text(model: dict) -> str:
 
 def model_zoo_table(root: str = ROOT) -> str:
     """The markdown table: one row per model of every imported metafile."""
+    import yaml
     with open(osp.join(root, 'model-index.yml')) as f:
         imports = yaml.safe_load(f).get('Import') or []
     rows = ['| method | model | config | results | weights |', '|---|---|---|---|---|']
@@ -42,17 +44,23 @@ def model_zoo_table(root: str = ROOT) -> str:
 
 
 def render_readme(text: str, table: str) -> str:
+    """``text`` with the part between the model-zoo markers replaced by ``table``."""
     if START not in text or END not in text:
-        raise ValueError(f'README.md has no {START} ... {END} markers')
+        raise DataError(f'README.md: no {START} ... {END} markers (put them around the model-zoo table)')
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return f'{head}{START}\n{table}\n{END}{tail}'
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--check', action='store_true', help='only check that README.md is up to date')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+@main_with_clear_errors
+def main(argv=None) -> int:
+    args = parse_args(argv)
     path = osp.join(ROOT, 'README.md')
     with open(path) as f:
         text = f.read()

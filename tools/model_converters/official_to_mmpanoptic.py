@@ -11,6 +11,8 @@ import argparse
 import os
 import os.path as osp
 
+from mmpanoptic.cli import load_config, main_with_clear_errors
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Convert an official checkpoint to mmpanoptic\'s layout')
@@ -26,7 +28,7 @@ def convert(config: str, in_file: str, out_file: str) -> int:
 
     from mmpanoptic.engine.load import dataset_meta_from_cfg, load_weights
     from mmpanoptic.registry import MODELS
-    from mmpanoptic.utils import load_config, register_all_modules
+    from mmpanoptic.utils import register_all_modules
     register_all_modules()
     cfg = load_config(config)
     if '://' not in in_file and not osp.isfile(in_file):
@@ -39,10 +41,10 @@ def convert(config: str, in_file: str, out_file: str) -> int:
     return len(state)
 
 
+@main_with_clear_errors
 def main(argv=None):
-    from mmpanoptic.utils import main_with_clear_errors
     args = parse_args(argv)
-    num = main_with_clear_errors(convert)(args.config, args.in_file, args.out_file)
+    num = convert(args.config, args.in_file, args.out_file)
     print(f'wrote {num} tensors to {args.out_file}')
     return num
 

@@ -10,16 +10,14 @@ import hashlib
 import os
 import os.path as osp
 
-import torch
-from mmengine.runner.checkpoint import _load_checkpoint
-
-import mmpanoptic  # noqa: F401  (allows loading training checkpoints under torch>=2.6)
-from mmpanoptic.utils import main_with_clear_errors
+from mmpanoptic.cli import main_with_clear_errors
+from mmpanoptic.errors import DataError
 
 KEPT_META = ('epoch', 'iter', 'mmengine_version', 'dataset_meta', 'experiment_name', 'seed')
 
 
 def sha256_prefix(path: str, length: int = 8) -> str:
+    """The first ``length`` hex digits of the file's SHA-256."""
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''):
@@ -29,15 +27,21 @@ def sha256_prefix(path: str, length: int = 8) -> str:
 
 def process_checkpoint(in_file: str, out_file: str, use_ema: bool = False) -> str:
     """Write the release checkpoint and return its final (hash-suffixed) path."""
+    import torch
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    import mmpanoptic.engine.checkpoint  # noqa: F401 - loads training checkpoints safely under torch>=2.6
     if not osp.isfile(in_file):
         raise FileNotFoundError(f'checkpoint "{in_file}" does not exist')
     checkpoint = _load_checkpoint(in_file, map_location='cpu')
     if 'state_dict' not in checkpoint:
-        raise ValueError(f'{in_file}: no "state_dict" in the checkpoint (keys: {sorted(checkpoint)})')
+        raise DataError(f'{in_file}: no "state_dict" in the checkpoint (keys: {sorted(checkpoint)}; give a '
+                        'checkpoint written by training)')
     state_dict = checkpoint['state_dict']
     if use_ema:
         if 'ema_state_dict' not in checkpoint:
-            raise ValueError(f'{in_file}: --use-ema given but the checkpoint has no "ema_state_dict"')
+            raise DataError(f'{in_file}: --use-ema given but the checkpoint has no "ema_state_dict" (train with '
+                            'the EMA hook, or publish without --use-ema)')
         state_dict = {k[len('module.'):]: v for k, v in checkpoint['ema_state_dict'].items()
                       if k.startswith('module.')}
     meta = {k: v for k, v in checkpoint.get('meta', {}).items() if k in KEPT_META}

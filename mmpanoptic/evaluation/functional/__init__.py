@@ -4,7 +4,7 @@ from .panoptic_io import (INSTANCE_OFFSET, CategoryInfo, CocoPanopticPNG, Panopt
                           dataset_cat2label, file_histogram, load_json, mmdet_segments_to_coco, prediction_histogram,
                           prediction_lookup, read_rgb_png, segments_table, step_ids, step_lookup, table_lookup)
 from .panoptic_quality import CLASS_MEANS, PanopticStats, match_segments
-from .parallel import WorkerPool, parallel_map, usable_processes
+from .parallel import WorkerPool, parallel_imap, parallel_map, usable_processes
 from .segment_histogram import VOID_LABEL, SegmentHistogram, compact_ids, segment_histogram
 from .segmentation_tracking_quality import STQAccumulator
 from .video_panoptic_quality import DATASET_WINDOWS, summarize_vpq, vpq_stats
@@ -14,7 +14,7 @@ __all__ = [
     'INSTANCE_OFFSET', 'CategoryInfo', 'CocoPanopticPNG', 'PanopticPNG', 'StepPanopticPNG', 'coco_ids',
     'dataset_cat2label', 'file_histogram', 'load_json', 'mmdet_segments_to_coco', 'prediction_histogram',
     'prediction_lookup', 'read_rgb_png', 'segments_table', 'step_ids', 'step_lookup', 'table_lookup', 'CLASS_MEANS',
-    'PanopticStats', 'match_segments', 'WorkerPool', 'parallel_map', 'usable_processes',
+    'PanopticStats', 'match_segments', 'WorkerPool', 'parallel_imap', 'parallel_map', 'usable_processes',
     'VOID_LABEL', 'SegmentHistogram', 'compact_ids', 'segment_histogram', 'STQAccumulator', 'DATASET_WINDOWS',
     'summarize_vpq', 'vpq_stats'
 ]

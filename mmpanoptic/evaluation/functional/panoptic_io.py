@@ -9,10 +9,10 @@ Formats:
 * Model predictions: ``label + track_id * INSTANCE_OFFSET`` with VOID = ``num_classes`` (mmdet's
   panoptic contract).
 
-Every function raises a ``ValueError`` / ``FileNotFoundError`` naming the file and the problem on bad
-input; nothing is skipped silently.
+Every function raises a :class:`~mmpanoptic.errors.DataError` (a ``ValueError``) or ``FileNotFoundError``
+naming the file and the problem on bad input; nothing is skipped silently.
 """
-import os.path as osp
+import numbers
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -20,6 +20,7 @@ import mmcv
 import numpy as np
 from mmengine.fileio import get
 
+from mmpanoptic.errors import DataError
 from mmpanoptic.fileio import load_json  # noqa: F401 - part of this module's interface
 from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET, STEP_SHIFT, STEP_VOID, coco_ids, step_ids
 
@@ -38,12 +39,12 @@ def read_rgb_png(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
         raise FileNotFoundError(f'{path}: file not found.') from None
     image = mmcv.imfrombytes(data, flag='unchanged', backend='cv2')
     if image is None:
-        raise ValueError(f'{path}: cannot be decoded as an image (corrupt or not a PNG).')
+        raise DataError(f'{path}: cannot be decoded as an image (corrupt or not a PNG).')
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f'{path}: expected an 8-bit RGB PNG of segment ids, got shape {image.shape} and '
-                         f'dtype {image.dtype}.')
+        raise DataError(f'{path}: expected an 8-bit RGB PNG of segment ids, got shape {image.shape} and '
+                        f'dtype {image.dtype}.')
     if image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f'{path}: empty image.')
+        raise DataError(f'{path}: empty image.')
     return image[..., ::-1]  # cv2 decodes to BGR
 
 
@@ -64,8 +65,8 @@ def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd
     is_thing[list(thing_classes)] = True
     category_ids = range(num_classes) if category_ids is None else category_ids
     if len(category_ids) != num_classes or any(not 0 <= c < STEP_VOID for c in category_ids):
-        raise ValueError(f'{name}: STEP category ids must be {num_classes} values in 0..{STEP_VOID - 1}, got '
-                         f'{list(category_ids)}.')
+        raise DataError(f'{name}: STEP category ids must be {num_classes} values in 0..{STEP_VOID - 1}, got '
+                        f'{list(category_ids)}.')
     r_to_label = np.full(STEP_VOID, -2, np.int64)
     r_to_label[list(category_ids)] = np.arange(num_classes)
 
@@ -74,8 +75,8 @@ def step_lookup(num_classes: int, thing_classes: Sequence[int], name: str, crowd
         labels = np.where(r_values < 0, VOID_LABEL, r_to_label[np.maximum(r_values, 0)])
         bad = labels == -2
         if bad.any():
-            raise ValueError(f'{name}: unknown class value(s) {sorted(set(r_values[bad].tolist()))} in the R '
-                             f'channel; expected one of {sorted(category_ids)} or {STEP_VOID} (void).')
+            raise DataError(f'{name}: unknown class value(s) {sorted(set(r_values[bad].tolist()))} in the R '
+                            f'channel; expected one of {sorted(category_ids)} or {STEP_VOID} (void).')
         instance = ids & ((1 << STEP_SHIFT) - 1)
         flags = (instance == 0) & (labels >= 0) & is_thing[np.maximum(labels, 0)] if crowd else np.zeros(
             len(ids), bool)
@@ -91,8 +92,8 @@ def prediction_lookup(num_classes: int, name: str, offset: int = INSTANCE_OFFSET
         labels = ids % offset
         bad = (ids < 0) | (labels > num_classes)
         if bad.any():
-            raise ValueError(f'{name}: predicted panoptic value(s) {ids[bad][:10].tolist()} have a label outside '
-                             f'0..{num_classes} (label = value % {offset}, {num_classes} = VOID).')
+            raise DataError(f'{name}: predicted panoptic value(s) {ids[bad][:10].tolist()} have a label outside '
+                            f'0..{num_classes} (label = value % {offset}, {num_classes} = VOID).')
         labels = np.where(labels == num_classes, VOID_LABEL, labels)
         return labels, np.zeros(len(ids), bool)
 
@@ -103,18 +104,40 @@ def segments_table(segments_info: Sequence[dict], cat2label: Mapping[int, int],
                    name: str) -> Dict[int, Tuple[int, bool]]:
     """``{segment id: (label, iscrowd)}`` of a COCO-panoptic ``segments_info`` list.
 
+    Args:
+        segments_info (Sequence[dict]): entries ``{id, category_id, iscrowd}``.
+        cat2label (Mapping[int, int]): category id -> contiguous label.
+        name (str): the file (and image) for errors.
+
     Raises:
-        ValueError: on an unknown ``category_id``, a duplicated id or the reserved id 0.
+        DataError: ``segments_info`` is not a list of objects with ``id`` and ``category_id``, a category id is
+            unknown (the message shows its value and type, so that ``'1'`` is told apart from ``1``), an id is
+            listed twice or is the reserved id 0.
     """
+    if not isinstance(segments_info, (list, tuple)):
+        raise DataError(f'{name}: segments_info is a {type(segments_info).__name__}, not a list (write a list of '
+                        '{id, category_id, iscrowd} objects)')
     table = {}
-    for segment in segments_info:
-        segment_id, category_id = int(segment['id']), segment['category_id']
-        if category_id not in cat2label:
-            raise ValueError(f'{name}: segment {segment_id} has unknown category_id {category_id}.')
+    for index, segment in enumerate(segments_info):
+        missing = [key for key in ('id', 'category_id') if not isinstance(segment, dict) or key not in segment]
+        if missing:
+            raise DataError(f'{name}: segments_info[{index}] has no {" and no ".join(missing)} (every segment '
+                            'needs id and category_id)')
+        segment_id, category_id = segment['id'], segment['category_id']
+        if isinstance(segment_id, bool) or not isinstance(segment_id, numbers.Integral):
+            raise DataError(f'{name}: segments_info[{index}] has id {segment_id!r} ({type(segment_id).__name__}); '
+                            'segment ids are integers (R + 256 G + 256^2 B of the PNG)')
+        if isinstance(category_id, bool) or category_id not in cat2label:
+            known = list(cat2label)
+            kinds = '/'.join(sorted({type(c).__name__ for c in known}))
+            raise DataError(f'{name}: segment {segment_id} has unknown category_id {category_id!r} '
+                            f'({type(category_id).__name__}); the category ids are {kinds}, e.g. {known[:5]} (use '
+                            'the category ids of the ground truth)')
         if segment_id in table:
-            raise ValueError(f'{name}: segment id {segment_id} is listed twice in segments_info.')
+            raise DataError(f'{name}: segment id {segment_id} is listed twice in segments_info.')
         if segment_id == 0:
-            raise ValueError(f'{name}: segment id 0 is reserved for VOID but is listed in segments_info.')
+            raise DataError(f'{name}: segment id 0 is reserved for VOID but is listed in segments_info.')
+        segment_id = int(segment_id)
         table[segment_id] = (cat2label[category_id], bool(segment.get('iscrowd', 0)))
     return table
 
@@ -145,12 +168,12 @@ def table_lookup(table: Mapping[int, Tuple[int, bool]], name: str) -> Lookup:
                 continue
             labels[position], crowd[position] = entry
         if unknown:
-            raise ValueError(f'{name}: segment id(s) {unknown[:10]} are in the PNG but not in the JSON '
-                             'segments_info.')
+            raise DataError(f'{name}: segment id(s) {unknown[:10]} are in the PNG but not in the JSON '
+                            'segments_info.')
         missing = set(table) - set(ids.tolist())
         if missing:
-            raise ValueError(f'{name}: segment id(s) {sorted(missing)[:10]} are listed in the JSON segments_info '
-                             'but absent from the PNG.')
+            raise DataError(f'{name}: segment id(s) {sorted(missing)[:10]} are listed in the JSON segments_info '
+                            'but absent from the PNG.')
         return labels, crowd
 
     return lookup
@@ -166,10 +189,10 @@ class CategoryInfo:
 
     def __init__(self, categories: List[dict], source: str) -> None:
         if len(categories) == 0:
-            raise ValueError(f'{source}: the category list is empty.')
+            raise DataError(f'{source}: the category list is empty.')
         self.cat_ids = [c['id'] for c in categories]
         if len(set(self.cat_ids)) != len(self.cat_ids):
-            raise ValueError(f'{source}: duplicated category ids.')
+            raise DataError(f'{source}: duplicated category ids.')
         self.names = [c.get('name', str(c['id'])) for c in categories]
         self.thing_mask = np.array([bool(c.get('isthing', 0)) for c in categories])
         self.cat2label = {cat_id: label for label, cat_id in enumerate(self.cat_ids)}
@@ -191,7 +214,7 @@ def dataset_cat2label(categories: Sequence[dict], dataset_meta: dict, source: st
         source (str): the file, for errors.
 
     Raises:
-        ValueError: for a category the dataset does not have.
+        DataError: for a category the dataset does not have.
     """
     classes = list(dataset_meta['classes'])
     category_ids = dataset_meta.get('category_ids')
@@ -199,14 +222,14 @@ def dataset_cat2label(categories: Sequence[dict], dataset_meta: dict, source: st
         known = {int(cat_id): label for label, cat_id in enumerate(category_ids)}
         unknown = [c for c in categories if int(c['id']) not in known]
         if unknown:
-            raise ValueError(f'{source}: category id(s) {[c["id"] for c in unknown][:10]} (e.g. '
-                             f'{unknown[0].get("name")!r}) are not among the dataset\'s category_ids '
-                             f'{list(category_ids)}.')
+            raise DataError(f'{source}: category id(s) {[c["id"] for c in unknown][:10]} (e.g. '
+                            f'{unknown[0].get("name")!r}) are not among the dataset\'s category_ids '
+                            f'{list(category_ids)}.')
         return {int(c['id']): known[int(c['id'])] for c in categories}
     unknown = [c for c in categories if c['name'] not in classes]
     if unknown:
-        raise ValueError(f'{source}: category {unknown[0]["name"]!r} (id {unknown[0]["id"]}) is not one of the '
-                         f'dataset classes {classes}.')
+        raise DataError(f'{source}: category {unknown[0]["name"]!r} (id {unknown[0]["id"]}) is not one of the '
+                        f'dataset classes {classes}.')
     return {c['id']: classes.index(c['name']) for c in categories}
 
 
@@ -220,15 +243,26 @@ class CocoPanopticPNG:
         segments_info (Sequence[dict]): COCO entries ``{id, category_id, iscrowd}``.
         cat2label (Mapping[int, int]): category id -> contiguous label.
         backend_args (dict, optional): file backend.
+        size (tuple[int, int], optional): (height, width) the PNG must have, e.g. its ``images`` entry.
+        size_source (str, optional): where ``size`` comes from, for errors (``gt.json images[id=3]``).
     """
     path: str
     segments_info: Sequence[dict]
     cat2label: Mapping[int, int]
     backend_args: Optional[dict] = None
+    size: Optional[Tuple[int, int]] = None
+    size_source: Optional[str] = None
 
     def read(self) -> Tuple[np.ndarray, Lookup]:
-        """The (H, W) int64 id map and its lookup (id 0 = VOID; ids and segments_info must agree)."""
+        """The (H, W) int64 id map and its lookup (id 0 = VOID; ids and segments_info must agree).
+
+        Raises:
+            DataError: the PNG's size is not ``size``.
+        """
         ids = coco_ids(read_rgb_png(self.path, self.backend_args))
+        if self.size is not None and tuple(ids.shape) != tuple(self.size):
+            raise DataError(f'{self.path}: the PNG is {ids.shape[0]}x{ids.shape[1]} (HxW) but {self.size_source} '
+                            f'gives height {self.size[0]}, width {self.size[1]} (fix the JSON or the PNG)')
         return ids, table_lookup(segments_table(self.segments_info, self.cat2label, self.path), self.path)
 
 

@@ -2,7 +2,8 @@
 
 Two forms, both giving results in task order and the same results as one process:
 
-* :func:`parallel_map` for the offline tools, which know every task in advance;
+* :func:`parallel_map` (and :func:`parallel_imap`, which yields each result as soon as it and those before
+  it are done, for progress bars) for the offline tools, which know every task in advance;
 * :class:`WorkerPool` for the metrics, which receive frames batch by batch during inference: the work
   is handed to forked workers and overlaps with the model, and the results are collected once, before
   they are gathered across ranks.
@@ -10,10 +11,11 @@ Two forms, both giving results in task order and the same results as one process
 Workers are forked (spawned on Windows), as in panopticapi's and mmdet's multi-core PQ, and only run
 NumPy code. The number of processes is capped by the CPU count divided by the number of ranks.
 """
+import functools
 import multiprocessing
 import os
 from collections import deque
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.dist import get_world_size
 
@@ -29,13 +31,24 @@ def usable_processes(nproc: int, num_tasks: Optional[int] = None) -> int:
     return max(1, limit)
 
 
-def parallel_map(function: Callable, tasks: Sequence[tuple], nproc: int) -> list:
-    """``[function(*task) for task in tasks]`` in up to ``nproc`` processes, in order."""
+def _call(function: Callable, task: tuple) -> Any:
+    return function(*task)
+
+
+def parallel_imap(function: Callable, tasks: Sequence[tuple], nproc: int) -> Iterator:
+    """``function(*task)`` for each task in up to ``nproc`` processes, yielded in task order."""
     nproc = usable_processes(nproc, len(tasks))
     if nproc == 1:
-        return [function(*task) for task in tasks]
+        for task in tasks:
+            yield function(*task)
+        return
     with _context().Pool(nproc) as pool:
-        return pool.starmap(function, tasks, chunksize=max(1, len(tasks) // (4 * nproc)))
+        yield from pool.imap(functools.partial(_call, function), tasks, chunksize=max(1, len(tasks) // (4 * nproc)))
+
+
+def parallel_map(function: Callable, tasks: Sequence[tuple], nproc: int) -> list:
+    """``[function(*task) for task in tasks]`` in up to ``nproc`` processes, in order."""
+    return list(parallel_imap(function, tasks, nproc))
 
 
 class WorkerPool:

@@ -16,6 +16,8 @@ from typing import Callable, Sequence, Tuple
 
 import numpy as np
 
+from mmpanoptic.errors import DataError
+
 Lookup = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 
 VOID_LABEL = -1
@@ -99,10 +101,10 @@ def segment_histogram(gt_ids: np.ndarray, pred_ids: np.ndarray, gt_lookup: Looku
         SegmentHistogram: one entry per non-empty (gt id, pred id) pair.
     """
     if gt_ids.shape != pred_ids.shape:
-        raise ValueError(f'{name}: the prediction has size {tuple(pred_ids.shape)} but the ground truth '
-                         f'has size {tuple(gt_ids.shape)}.')
+        raise DataError(f'{name}: the prediction has size {tuple(pred_ids.shape)} but the ground truth '
+                        f'has size {tuple(gt_ids.shape)}.')
     if gt_ids.size == 0:
-        raise ValueError(f'{name}: empty frame (size {tuple(gt_ids.shape)}).')
+        raise DataError(f'{name}: empty frame (size {tuple(gt_ids.shape)}).')
     gt_flat = gt_ids.reshape(-1).astype(np.int64, copy=False)
     pred_flat = pred_ids.reshape(-1).astype(np.int64, copy=False)
     gt_low, pred_low = int(gt_flat.min()), int(pred_flat.min())
