@@ -203,7 +203,9 @@ def progress(items: Iterable[T], total: Optional[int] = None, file=None) -> Iter
         return
     from mmengine.utils import ProgressBar
     bar = ProgressBar(total if total is not None else len(items), file=file)
-    for item in items:
-        yield item
-        bar.update()
-    file.write('\n')
+    try:
+        for item in items:
+            yield item
+            bar.update()
+    finally:  # also when an error stops the loop, so that its message starts on a line of its own
+        file.write('\n')

@@ -40,7 +40,7 @@ import os
 import os.path as osp
 import shutil
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -428,12 +428,17 @@ def coco_categories() -> List[dict]:
     ]
 
 
+def _plain(items: Iterable, total: int) -> Iterable:
+    return items
+
+
 def generate_image_dataset(out_dir: str,
                            seed: int = 0,
                            num_train: int = 1000,
                            num_val: int = 100,
                            size: Sequence[int] = (64, 64),
-                           overwrite: bool = False) -> Dict[str, int]:
+                           overwrite: bool = False,
+                           progress: Optional[Callable[[Iterable, int], Iterable]] = None) -> Dict[str, int]:
     """Write the synthetic shapes image panoptic dataset in COCO panoptic layout (see module doc).
 
     Args:
@@ -443,6 +448,8 @@ def generate_image_dataset(out_dir: str,
         num_val (int): number of validation images (>= 1).
         size (tuple[int, int]): image (height, width), each side at least :data:`MIN_SIZE`.
         overwrite (bool): replace a dataset previously written by this generator in ``out_dir``.
+        progress (callable, optional): ``progress(items, total)`` wraps the loop over the pictures (sequences)
+            of each split, e.g. :func:`mmpanoptic.cli.progress`; the files do not depend on it.
 
     Returns:
         dict: number of images and of segments written per split, e.g. ``{'train_images': 400, ...}``.
@@ -458,7 +465,7 @@ def generate_image_dataset(out_dir: str,
         os.makedirs(image_dir)
         os.makedirs(png_dir)
         images, annotations = [], []
-        for index in range(counts[split]):
+        for index in (progress or _plain)(range(counts[split]), counts[split]):
             image, segments, classes = _render_picture(_stream(seed, split_index, index), height, width)
             name = f'{index:06d}'
             _write_image(osp.join(image_dir, f'{name}.jpg'), image)
@@ -570,7 +577,8 @@ def generate_video_dataset(out_dir: str,
                            num_val: int = 2,
                            size: Sequence[int] = (64, 96),
                            num_frames: int = 10,
-                           overwrite: bool = False) -> Dict[str, int]:
+                           overwrite: bool = False,
+                           progress: Optional[Callable[[Iterable, int], Iterable]] = None) -> Dict[str, int]:
     """Write the synthetic shapes video panoptic dataset in KITTI-STEP layout (see module doc).
 
     Args:
@@ -581,6 +589,8 @@ def generate_video_dataset(out_dir: str,
         size (tuple[int, int]): frame (height, width), each side at least :data:`MIN_SIZE`.
         num_frames (int): frames per sequence (>= 2).
         overwrite (bool): replace a dataset previously written by this generator in ``out_dir``.
+        progress (callable, optional): ``progress(items, total)`` wraps the loop over the pictures (sequences)
+            of each split, e.g. :func:`mmpanoptic.cli.progress`; the files do not depend on it.
 
     Returns:
         dict: number of sequences, frames and tracks written per split.
@@ -592,7 +602,7 @@ def generate_video_dataset(out_dir: str,
     summary = {}
     for split_index, split in enumerate(SPLITS):
         tracks = 0
-        for sequence in range(counts[split]):
+        for sequence in (progress or _plain)(range(counts[split]), counts[split]):
             frames = _render_sequence(_stream(seed, len(SPLITS) + split_index, sequence), height, width, num_frames)
             image_dir = osp.join(out_dir, 'images', split, f'{sequence:04d}')
             map_dir = osp.join(out_dir, 'panoptic_maps', split, f'{sequence:04d}')

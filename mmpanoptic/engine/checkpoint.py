@@ -90,7 +90,7 @@ def _not_allowed(filename: str) -> List[str]:
 _GLOBAL_IN_MESSAGE = re.compile(r'GLOBAL ([\w.]+)')
 
 
-def _reason(err: Exception) -> str:
+def unpickling_reason(err: Exception) -> str:
     """The unpickler's own reason, without torch's generic advice (never the advice to switch
     ``weights_only`` off): the refused global if the message names one, else the unpickler's line."""
     text = str(err)
@@ -155,13 +155,13 @@ def _guarded(loader: Callable) -> Callable:
             types = _not_allowed(filename)
             if not types and 'truncated' in str(err):
                 raise CheckpointFileError(f'{name}: truncated checkpoint (download or copy it again)') from None
-            listed = ', '.join(types) if types else _reason(err)
+            listed = ', '.join(types) if types else unpickling_reason(err)
             raise UnsafeCheckpointError(
                 f'{name}: not loaded, it holds objects that mmengine checkpoints never contain '
                 f'({listed}); unpickling them could run arbitrary code. If you trust the file, re-save '
                 'its tensors as a plain state dict (torch.save({"state_dict": ...})) and load that.') from None
         except (EOFError, RuntimeError) as err:
-            raise CheckpointFileError(f'{name}: unreadable checkpoint ({_reason(err)}; download or copy it '
+            raise CheckpointFileError(f'{name}: unreadable checkpoint ({unpickling_reason(err)}; download or copy it '
                                       'again)') from None
 
     load.__name__ = getattr(loader, '__name__', 'load')

@@ -363,3 +363,23 @@ def test_cli(tmp_path, capsys):
     assert cli.main(same[:-1] + ['5', '--reuse', '--overwrite']) == 0
     with open(out / 'generation.json') as f:
         assert json.load(f)['seed'] == 5
+
+
+def test_generator_reports_progress_and_writes_the_same_files(tmp_path):
+    import io
+
+    from mmpanoptic.cli import progress
+
+    class Terminal(io.StringIO):
+
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    seen = []
+    generate_image_dataset(str(tmp_path / 'a'), seed=1, num_train=3, num_val=2, size=(32, 32),
+                           progress=lambda items, total: progress(items, total, file=stream))
+    generate_image_dataset(str(tmp_path / 'b'), seed=1, num_train=3, num_val=2, size=(32, 32),
+                           progress=lambda items, total: seen.append(total) or items)
+    assert seen == [3, 2] and '3/3' in stream.getvalue() and '2/2' in stream.getvalue()
+    assert _files(tmp_path / 'a') == _files(tmp_path / 'b')

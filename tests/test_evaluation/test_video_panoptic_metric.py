@@ -101,7 +101,7 @@ def test_metric_rejects_partial_or_conflicting_sequences(tmp_path):
         VideoPanopticMetric(format='davis')
 
 
-def test_eval_video_cli_kitti_step(tmp_path, repo_root, python_exe):
+def test_eval_video_cli_kitti_step(tmp_path, repo_root, python_exe, capsys):
     write_step_folders(tmp_path)
     out = tmp_path / 'video.json'
     tool = osp.join(repo_root, 'tools', 'analysis_tools', 'eval_video_panoptic.py')
@@ -115,9 +115,11 @@ def test_eval_video_cli_kitti_step(tmp_path, repo_root, python_exe):
     assert results['STQ'] == pytest.approx(100 * np.sqrt(0.5))
     assert set(results) >= {'STQ', 'AQ', 'SQ', 'VPQ', 'VPQ_th', 'VPQ_st', 'VPQ_per_window'}
     (tmp_path / 'pred' / '0002' / '000003.png').unlink()
-    with pytest.raises(ValueError, match=r"missing prediction frame\(s\) \['000003.png'\]"):
+    with pytest.raises(SystemExit) as exc:
         load_tool(repo_root).main([str(tmp_path / 'gt'), str(tmp_path / 'pred'), '--format', 'kitti-step',
                                    '--num-classes', '3', '--things', '2'])
+    assert exc.value.code == 1
+    assert "missing prediction frame(s) ['000003.png']" in capsys.readouterr().err
 
 
 def load_tool(repo_root):

@@ -67,10 +67,11 @@ def test_perfect_prediction_is_drawn_like_the_ground_truth(tmp_path, repo_root, 
     np.testing.assert_array_equal(gt, pred)
 
 
-def test_prediction_decoding(tool):
+def test_prediction_decoding():
+    from mmpanoptic.visualization.track_drawing import prediction_parts
     num_classes, num_things = len(CLASSES), len(THING_CLASSES)
     panoptic = np.array([[2 + 3 * INSTANCE_OFFSET, 5], [num_classes, 2 + 3 * INSTANCE_OFFSET]])
-    semantic, masks, labels, ids = tool.prediction(panoptic, num_classes, num_things)
+    semantic, masks, labels, ids = prediction_parts(panoptic, num_classes, num_things)
     assert semantic.tolist() == [[2, 5], [255, 2]]
     assert labels == [2] and ids == [3]
     assert masks.tolist() == [[[True, False], [False, True]]]

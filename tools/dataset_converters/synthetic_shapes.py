@@ -44,6 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Generate the dataset; a bad request prints one ``error:`` line and returns 2."""
     args = parse_args(argv)
+    from mmpanoptic.cli import progress
     from mmpanoptic.datasets.synthetic_shapes import (generate_image_dataset, generate_video_dataset,
                                                       generation_request, read_generation_request)
     generate = generate_video_dataset if args.video else generate_image_dataset
@@ -57,7 +58,7 @@ def main(argv=None) -> int:
         if args.reuse and read_generation_request(args.out_dir) == request:
             print(f'synthetic shapes {request["kind"]} dataset in {args.out_dir} is up to date; kept')
             return 0
-        summary = generate(args.out_dir, overwrite=args.overwrite, **kwargs)
+        summary = generate(args.out_dir, overwrite=args.overwrite, progress=progress, **kwargs)
     except (ValueError, TypeError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2

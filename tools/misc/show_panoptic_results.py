@@ -66,37 +66,13 @@ def ground_truth(data_info: dict) -> Tuple['np.ndarray', 'np.ndarray', List[int]
     return semantic, np.asarray(masks, bool).reshape(-1, *ids.shape), labels, instance_ids
 
 
-def prediction(panoptic: 'np.ndarray', num_classes: int,
-               num_things: int) -> Tuple['np.ndarray', 'np.ndarray', List[int], List[int]]:
-    """The same as :func:`ground_truth` from a ``label + instance * INSTANCE_OFFSET`` map (H, W)."""
-    import numpy as np
-
-    from mmpanoptic.structures.panoptic_encoding import IGNORE_INDEX, INSTANCE_OFFSET
-    labels_map = panoptic % INSTANCE_OFFSET
-    semantic = np.where(labels_map == num_classes, IGNORE_INDEX, labels_map)
-    masks, labels, instance_ids = [], [], []
-    for value in np.unique(panoptic):
-        label = int(value % INSTANCE_OFFSET)
-        if label < num_things:
-            masks.append(panoptic == value)
-            labels.append(label)
-            instance_ids.append(int(value // INSTANCE_OFFSET))
-    return semantic, np.asarray(masks, bool).reshape(-1, *panoptic.shape), labels, instance_ids
-
-
-def enlarge(array: 'np.ndarray', scale: int) -> 'np.ndarray':
-    """Nearest-neighbour enlargement of the last two axes (or of H, W of an (H, W, 3) picture)."""
-    if array.ndim == 3 and array.shape[-1] == 3:
-        return array.repeat(scale, 0).repeat(scale, 1)
-    return array.repeat(scale, -2).repeat(scale, -1)
-
-
 def draw_row(result: dict, data_info: dict, meta: dict, scale: int, captions: bool) -> 'np.ndarray':
     """``image | ground truth | prediction`` of one prediction, (scale * H, 3 * scale * W + 8, 3) RGB."""
     import mmcv
     import numpy as np
 
     from mmpanoptic.visualization import draw_panoptic_gt
+    from mmpanoptic.visualization.track_drawing import enlarge, prediction_parts
     image = mmcv.imread(result['img_path'], channel_order='rgb')
     if image is None:
         raise FileNotFoundError(f'cannot read the image {result["img_path"]}')
@@ -108,7 +84,7 @@ def draw_row(result: dict, data_info: dict, meta: dict, scale: int, captions: bo
     image = enlarge(image, scale)
     drawings = [image]
     for semantic, masks, labels, ids in (ground_truth(data_info),
-                                         prediction(panoptic, len(meta['classes']), num_things)):
+                                         prediction_parts(panoptic, len(meta['classes']), num_things)):
         drawings.append(
             draw_panoptic_gt(image, enlarge(semantic, scale), enlarge(masks, scale), labels, ids, meta['classes'],
                              meta['palette'], captions=captions))

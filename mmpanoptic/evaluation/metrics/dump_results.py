@@ -61,8 +61,8 @@ def load_predictions(path: str) -> List[dict]:
     try:
         content = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # noqa: B902 - truncated archives and refused objects alike
-        reason = ' '.join(str(err).split())[:200]
-        raise DataError(f'{path}: cannot be read as a predictions file ({reason}; write it again with '
+        from mmpanoptic.engine.checkpoint import unpickling_reason
+        raise DataError(f'{path}: cannot be read as a predictions file ({unpickling_reason(err)}; write it again with '
                         'tools/test.py --out)') from None
     if not isinstance(content, dict) or content.get('format') != FORMAT:
         raise DataError(f'{path}: not a predictions file of tools/test.py --out (a checkpoint?)')
