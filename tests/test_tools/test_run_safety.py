@@ -296,7 +296,8 @@ def test_config_loading_leaves_the_import_path_alone(small_config, repo_root, py
 def test_tensorboard_backend_writes_event_files(small_config, repo_root, tmp_path):
     pytest.importorskip('tensorboard')
     _main(repo_root, 'train', [str(small_config), '--work-dir', str(tmp_path), '--vis-backend', 'tensorboard',
-                               '--cfg-options', 'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2'])
+                               '--cfg-options', 'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
+                               'visualizer.name=tensorboard_test'])  # a new visualizer instance in this process
     events = list(tmp_path.glob('*/vis_data/events.out.tfevents.*'))
     scalars = list(tmp_path.glob('*/vis_data/scalars.json'))  # the local backend stays
     assert len(events) == 1 and events[0].stat().st_size > 0 and len(scalars) == 1
