@@ -1,6 +1,7 @@
 """Training checkpoints load under torch>=2.6 with weights_only=True; foreign objects are refused."""
 import os
 import pickle
+import re
 
 import pytest
 import torch
@@ -123,3 +124,25 @@ def test_getattr_is_restricted_to_history_buffer_statistics(tmp_path):
     torch.save({'f': getattr(os, 'system')}, str(path))
     with pytest.raises(UnsafeCheckpointError, match='getattr.pth'):
         _load_checkpoint(str(path))
+
+
+def _raw_getattr_payload() -> bytes:
+    """``getattr(os, 'system')`` as a pickle writes it by hand (no torch container)."""
+    return b"\x80\x02cbuiltins\ngetattr\n(cos\nsystem\nS'system'\ntR."
+
+
+@pytest.mark.parametrize('kind', ['zip', 'legacy', 'raw_pickle', 'raw_getattr'])
+def test_unsafe_error_names_the_global_and_never_suggests_weights_only_false(kind, tmp_path):
+    path = tmp_path / f'{kind}.pth'
+    if kind in ('zip', 'legacy'):
+        torch.save({'state_dict': {}, 'payload': _Payload()}, str(path), _use_new_zipfile_serialization=kind == 'zip')
+    elif kind == 'raw_pickle':
+        path.write_bytes(pickle.dumps({'payload': _Payload()}, protocol=2))
+    else:
+        path.write_bytes(_raw_getattr_payload())
+    with pytest.raises(UnsafeCheckpointError) as exc:
+        _load_checkpoint(str(path))
+    message = str(exc.value)
+    assert message.startswith(f'{path}: not loaded')
+    assert re.search(r'\((posix\.system|os\.system)\)', message), message
+    assert 'weights_only' not in message and 'Weights only' not in message
