@@ -91,7 +91,8 @@ def summary_line(metrics: dict) -> str:
              ('VPQ_st', 'stuff'), ('STQ', 'STQ'), ('AQ', 'AQ'))
     parts = [f'{title} {values[key]:.1f}' for key, title in named if isinstance(values.get(key), (int, float))]
     if not parts:
-        parts = [f'{key} {value:.4g}' if isinstance(value, float) else f'{key} {value}' for key, value in values.items()]
+        parts = [f'{key} {value:.4g}' if isinstance(value, float) else f'{key} {value}'
+                 for key, value in values.items()]
     if 'partial_images' in values:
         parts.append(f'PARTIAL: {values["partial_images"]} of {values["total_images"]} images')
     return ' | '.join(parts)

@@ -48,8 +48,6 @@ PHASE_DATALOADERS = {
 }
 
 
-
-
 def _misspelt_keys(cfg: Config) -> Iterable[str]:
     """Top-level keys that mmengine would ignore although the user meant something: mmdet 2.x keys and
     near-misses of runner keys (``load_form``, ``modle``, ``train_cgf``; a similarity of 0.75, which leaves
