@@ -93,8 +93,9 @@ def summary_line(metrics: dict) -> str:
     if not parts:
         parts = [f'{key} {value:.4g}' if isinstance(value, float) else f'{key} {value}'
                  for key, value in values.items()]
-    if 'partial_images' in values:
-        parts.append(f'PARTIAL: {values["partial_images"]} of {values["total_images"]} images')
+    for unit in ('images', 'videos'):
+        if f'partial_{unit}' in values:
+            parts.append(f'PARTIAL: {values[f"partial_{unit}"]} of {values[f"total_{unit}"]} {unit}')
     return ' | '.join(parts)
 
 

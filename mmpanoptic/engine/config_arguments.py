@@ -8,9 +8,10 @@ its ``__init__`` and, while that takes ``**kwargs``, the ``__init__`` of the nex
 whose ``**kwargs`` end nowhere known (a function, or kwargs kept for the class's own use) accepts anything,
 unless :data:`KWARGS_TARGETS` says where they go.
 
-Not checked: ``init_cfg`` dicts (the initialisers read keys such as ``override.name`` themselves), plain
-dicts without ``type`` that a module reads itself (``model.train_cfg``, ``model.test_cfg``), and types
-that no registry has (building them reports the unknown name).
+``optim_wrapper.paramwise_cfg`` (and its ``custom_keys`` entries) is checked against the keys mmengine's
+default constructor reads. Not checked: ``init_cfg`` dicts (the initialisers read keys such as
+``override.name`` themselves), plain dicts without ``type`` that a module reads itself (``model.train_cfg``,
+``model.test_cfg``), and types that no registry has (building them reports the unknown name).
 """
 import difflib
 import inspect
@@ -35,6 +36,12 @@ KWARGS_TARGETS: Dict[str, Tuple[Callable, Tuple[str, ...]]] = {}
 # Extra keys that the code building a layer consumes before calling the class: mmcv's ``build_norm_layer``
 # (``requires_grad``) and mmdet's ResNet blocks (``dcn.fallback_on_stride``).
 LAYER_EXTRAS = {'norm_cfg': ('requires_grad', ), 'dcn': ('fallback_on_stride', )}
+
+# The keys of ``optim_wrapper.paramwise_cfg`` that mmengine's DefaultOptimWrapperConstructor (and its
+# subclasses here) read, and those of one ``custom_keys`` entry.
+PARAMWISE_KEYS = ('custom_keys', 'bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult',
+                  'flat_decay_mult', 'dcn_offset_lr_mult', 'bypass_duplicate')
+CUSTOM_KEY_KEYS = ('lr_mult', 'decay_mult')
 
 # Config keys whose dicts are not built from a registry by key name (checked elsewhere or not at all).
 UNCHECKED_KEYS = ('init_cfg', 'override', 'train_cfg', 'test_cfg', 'env_cfg', 'paramwise_cfg', 'custom_keys')
@@ -154,6 +161,23 @@ def _check_children(cfg: dict, where: str, registries: Sequence[Registry]) -> It
                 yield from _check_children(item, path, child_registries)
 
 
+def _paramwise_problems(wrapper: dict) -> Iterator[str]:
+    """Unknown keys of ``optim_wrapper.paramwise_cfg`` for mmengine's default constructor and subclasses."""
+    from mmengine.optim import DefaultOptimWrapperConstructor
+    constructor = wrapper.get('constructor') or 'DefaultOptimWrapperConstructor'
+    cls = _resolve(constructor, (R.OPTIM_WRAPPER_CONSTRUCTORS, ))
+    paramwise = wrapper.get('paramwise_cfg')
+    if not (isinstance(paramwise, dict) and inspect.isclass(cls) and issubclass(cls, DefaultOptimWrapperConstructor)):
+        return
+    for key in paramwise:
+        if key not in PARAMWISE_KEYS:
+            yield _problem('optim_wrapper.paramwise_cfg', key, cls, set(PARAMWISE_KEYS))
+    for name, entry in (paramwise.get('custom_keys') or {}).items():
+        for key in entry if isinstance(entry, dict) else ():
+            if key not in CUSTOM_KEY_KEYS:
+                yield _problem(f'optim_wrapper.paramwise_cfg.custom_keys[{name!r}]', key, cls, set(CUSTOM_KEY_KEYS))
+
+
 def _loop_default(cfg: dict, phase: str) -> Any:
     from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
     if phase == 'train_cfg':
@@ -187,6 +211,7 @@ def argument_problems(cfg: Config) -> List[str]:
         default = None if 'type' in wrapper else OptimWrapper
         problems += _check_typed(wrapper, 'optim_wrapper', (R.OPTIM_WRAPPERS, ), default=default,
                                  extra=('optimizer', 'paramwise_cfg', 'constructor'))
+        problems += _paramwise_problems(wrapper)
     schedulers = cfg.get('param_scheduler') or []
     for i, scheduler in enumerate([schedulers] if isinstance(schedulers, dict) else schedulers):
         problems += _check_typed(scheduler, f'param_scheduler[{i}]', (R.PARAM_SCHEDULERS, ))

@@ -37,6 +37,12 @@ def test_accepted_arguments_follow_kwargs_up_the_mro():
     ({'model.neck.norm_cfg.requires_grad': True}, None),  # consumed by mmcv's build_norm_layer
     ({'val_evaluator.nprocs': 2}, 'val_evaluator.nprocs: PanopticQualityMetric has no argument "nprocs" '
      '(did you mean "nproc"?)'),
+    ({'optim_wrapper.paramwise_cfg.norm_decay_multt': 0.0},
+     'optim_wrapper.paramwise_cfg.norm_decay_multt: DefaultOptimWrapperConstructor has no argument '
+     '"norm_decay_multt" (did you mean "norm_decay_mult"?)'),
+    ({'optim_wrapper.paramwise_cfg.custom_keys': {'backbone': dict(lr_mul=0.1)}},
+     "optim_wrapper.paramwise_cfg.custom_keys['backbone'].lr_mul: DefaultOptimWrapperConstructor has no "
+     'argument "lr_mul" (did you mean "lr_mult"?)'),
     ({'param_scheduler.0.ennd': 3}, 'param_scheduler[0].ennd: PolyLR has no argument "ennd" (did you mean "end"?)'),
     ({'train_dataloader.dataset.pipeline.0.to_float': True},
      'train_dataloader.dataset.pipeline[0].to_float: LoadImageFromFile has no argument "to_float" '

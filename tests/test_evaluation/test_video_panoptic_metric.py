@@ -73,6 +73,16 @@ def test_metric_vpq_and_stq_kitti_step(tmp_path):
     assert results['video_panoptic/STQ'] == pytest.approx(100 * np.sqrt(0.5))
 
 
+def test_metric_marks_a_subset_of_the_videos_as_partial(tmp_path):
+    write_step_folders(tmp_path)
+    metric = VideoPanopticMetric(metric='VPQ', format='kitti-step', class_mean='all', thing_classes=[2])
+    metric.dataset_meta = dict(META, subset=dict(ann_file=str(tmp_path), size=1, total=3, reason='indices=1'))
+    metric.process({}, [track_sample(tmp_path)])
+    results = metric.evaluate(size=1)
+    assert results['video_panoptic/partial_videos'] == 1 and results['video_panoptic/total_videos'] == 3
+    assert results['video_panoptic/VPQ'] == pytest.approx(50.1323, abs=1e-3)  # the scores themselves unchanged
+
+
 def test_metric_class_mean_all_and_track_samples(tmp_path):
     write_step_folders(tmp_path)
     metric = VideoPanopticMetric(metric='VPQ', format='kitti-step', class_mean='all', thing_classes=[2])

@@ -1,4 +1,5 @@
 """Video panoptic metric: VPQ (per-dataset windows, conventions A/B) and STQ."""
+import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Union
@@ -254,6 +255,12 @@ class VideoPanopticMetric(BaseVideoMetric):
         print_log(format_video_results(scores), logger=MMLogger.get_current_instance())
         metrics = {key: scores[key] for key in ('VPQ', 'VPQ_th', 'VPQ_st', 'STQ', 'AQ', 'SQ') if key in scores}
         metrics.update({f'VPQ_w{k}': value for k, value in scores.get('VPQ_per_window', {}).items()})
+        subset = self.dataset_meta.get('subset') if self.dataset_meta else None
+        if subset:  # the dataset is a part of its annotation (``indices=``): never reported as the whole
+            print_log(f'PARTIAL evaluation: {subset["size"]} of the {subset["total"]} videos of {subset["ann_file"]} '
+                      f'({subset.get("reason", "a subset")}); not the scores of the dataset',
+                      logger=MMLogger.get_current_instance(), level=logging.WARNING)
+            metrics.update(partial_videos=subset['size'], total_videos=subset['total'])
         return metrics
 
 
