@@ -306,3 +306,12 @@ def test_tensorboard_backend_writes_event_files(small_config, repo_root, tmp_pat
     accumulator.Reload()
     assert {'loss', 'lr'} <= set(accumulator.Tags()['scalars'])
     assert [e.step for e in accumulator.Scalars('loss')] == [1, 2]
+
+
+def test_summary_line_of_video_runs_names_a_partial_run(repo_root):
+    tool = _tool(repo_root, 'test')
+    metrics = {'video_panoptic/VPQ': 50.13, 'video_panoptic/VPQ_th': 40.0, 'video_panoptic/VPQ_st': 60.0,
+               'video_panoptic/STQ': 70.71, 'video_panoptic/AQ': 50.0, 'video_panoptic/partial_videos': 1,
+               'video_panoptic/total_videos': 3}
+    assert tool.summary_line(metrics) == ('VPQ 50.1 | things 40.0 | stuff 60.0 | STQ 70.7 | AQ 50.0 | '
+                                          'PARTIAL: 1 of 3 videos')
