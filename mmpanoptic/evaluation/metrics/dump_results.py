@@ -77,6 +77,7 @@ class DumpPanopticPredictions(BaseMetric):
         out_file_path (str): the ``.pth`` file.
         collect_device (str): as in :class:`~mmengine.evaluator.BaseMetric`.
     """
+    default_prefix = 'predictions'  # it returns no metrics; mmengine warns about metrics without a prefix
 
     def __init__(self, out_file_path: str, collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device)
