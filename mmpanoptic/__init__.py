@@ -6,15 +6,9 @@ or loads models (``mmpanoptic.registry``, ``mmpanoptic.engine``, ``mmpanoptic.ap
 """
 from importlib.metadata import PackageNotFoundError, version as _installed_version
 
+from mmengine.utils import digit_version  # torch-free
+
 from .version import __version__, version_info
-
-
-def _digits(text: str) -> tuple:
-    parts = []
-    for part in text.split('+')[0].split('.')[:3]:
-        digits = ''.join(ch for ch in part if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
 
 
 def _check_version(package: str, minimum: str, maximum: str) -> None:
@@ -22,7 +16,7 @@ def _check_version(package: str, minimum: str, maximum: str) -> None:
         found = _installed_version(package)
     except PackageNotFoundError:
         return  # the import of the package reports it
-    if not _digits(minimum) <= _digits(found) < _digits(maximum):
+    if not digit_version(minimum) <= digit_version(found) < digit_version(maximum):
         raise ImportError(f'{package} {found} is incompatible with mmpanoptic: install {package}>={minimum},'
                           f'<{maximum} (tools/setup_env.sh installs the pinned stack).')
 

@@ -6,7 +6,7 @@ A misspelt argument (``model.backbone.dpeth``, ``train_dataloader.batch_szie``,
 registry its place in the config implies, and its keys are compared with the parameters of the class:
 its ``__init__`` and, while that takes ``**kwargs``, the ``__init__`` of the next class in the MRO. A class
 whose ``**kwargs`` end nowhere known (a function, or kwargs kept for the class's own use) accepts anything,
-unless :data:`KWARGS_TARGETS` says where they go.
+unless :func:`kwargs_targets` says where they go.
 
 ``optim_wrapper.paramwise_cfg`` (and its ``custom_keys`` entries) is checked against the keys mmengine's
 default constructor reads. Not checked: ``init_cfg`` dicts (the initialisers read keys such as
@@ -14,6 +14,7 @@ default constructor reads. Not checked: ``init_cfg`` dicts (the initialisers rea
 ``model.test_cfg``), and types that no registry has (building them reports the unknown name).
 """
 import difflib
+import functools
 import inspect
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -30,9 +31,6 @@ DATALOADER_KEYS = ('dataset', 'sampler', 'batch_sampler', 'num_batch_per_epoch',
 # Arguments that the code building a part passes itself (they are in the signature but not config keys).
 INJECTED = ('self', 'params', 'optimizer', 'param_name', 'runner', 'dataloader', 'evaluator', 'module')
 
-# Where classes send the ``**kwargs`` they keep: class name -> (function, its parameters the class fills).
-KWARGS_TARGETS: Dict[str, Tuple[Callable, Tuple[str, ...]]] = {}
-
 # Extra keys that the code building a layer consumes before calling the class: mmcv's ``build_norm_layer``
 # (``requires_grad``) and mmdet's ResNet blocks (``dcn.fallback_on_stride``).
 LAYER_EXTRAS = {'norm_cfg': ('requires_grad', ), 'dcn': ('fallback_on_stride', )}
@@ -47,15 +45,16 @@ CUSTOM_KEY_KEYS = ('lr_mult', 'decay_mult')
 UNCHECKED_KEYS = ('init_cfg', 'override', 'train_cfg', 'test_cfg', 'env_cfg', 'paramwise_cfg', 'custom_keys')
 
 
-def _kwargs_targets() -> Dict[str, Tuple[Callable, Tuple[str, ...]]]:
-    if not KWARGS_TARGETS:
-        from mmengine.runner import Runner
+@functools.lru_cache(maxsize=None)
+def kwargs_targets() -> Dict[str, Tuple[Callable, Tuple[str, ...]]]:
+    """Where classes send the ``**kwargs`` they keep: class name -> (function, its parameters the class fills)."""
+    from mmengine.runner import Runner
 
-        # CheckpointHook passes its **kwargs on to Runner.save_checkpoint at every save.
-        KWARGS_TARGETS['CheckpointHook'] = (Runner.save_checkpoint,
-                                            ('out_dir', 'filename', 'file_client_args', 'save_optimizer',
-                                             'save_param_scheduler', 'by_epoch', 'backend_args'))
-    return KWARGS_TARGETS
+    # CheckpointHook passes its **kwargs on to Runner.save_checkpoint at every save.
+    return {
+        'CheckpointHook': (Runner.save_checkpoint, ('out_dir', 'filename', 'file_client_args', 'save_optimizer',
+                                                    'save_param_scheduler', 'by_epoch', 'backend_args'))
+    }
 
 
 def _names(function: Callable) -> Tuple[Set[str], bool]:
@@ -80,7 +79,7 @@ def accepted_arguments(obj: Any) -> Optional[Set[str]]:
     accepted: Set[str] = set()
     for klass in obj.__mro__:
         if klass in (nn.Module, object):
-            target = _kwargs_targets().get(obj.__name__)
+            target = kwargs_targets().get(obj.__name__)
             if klass is object and target is None:
                 return None
             if target is not None:
