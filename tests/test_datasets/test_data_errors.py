@@ -23,6 +23,8 @@ from mmpanoptic.datasets.transforms import LoadImageFromFile, LoadPanopticGT
 from mmpanoptic.errors import ConfigError, DataError
 from mmpanoptic.registry import TRANSFORMS
 
+from annotation_edits import rewrite_json
+
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadPanopticGT'), dict(type='PackPanopticInputs')]
 NUM_VAL = 4
 
@@ -56,13 +58,7 @@ def png_file(root, index=0, split='val') -> str:
 
 def edit(root, change, split='val') -> str:
     """Apply ``change`` to the loaded annotation file of ``split`` and write it back; return its path."""
-    path = ann_file(root, split)
-    with open(path) as f:
-        content = json.load(f)
-    change(content)
-    with open(path, 'w') as f:
-        json.dump(content, f)
-    return path
+    return rewrite_json(ann_file(root, split), change)
 
 
 def build(root, split='val', test_mode=True, **kwargs):

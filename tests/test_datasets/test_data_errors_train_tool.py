@@ -19,6 +19,8 @@ import pytest
 
 from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
 
+from annotation_edits import rewrite_json
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/yoso/yoso_r18-tiny_synthetic-shapes.py'
 EXTRA = """
@@ -50,13 +52,7 @@ def pristine(tmp_path_factory):
 
 
 def edit_json(root, change) -> str:
-    path = osp.join(root, 'annotations', 'panoptic_train.json')
-    with open(path) as f:
-        content = json.load(f)
-    change(content)
-    with open(path, 'w') as f:
-        json.dump(content, f)
-    return path
+    return rewrite_json(osp.join(root, 'annotations', 'panoptic_train.json'), change)
 
 
 def write_bytes(path: str, content: bytes) -> None:
