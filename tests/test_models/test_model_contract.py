@@ -33,8 +33,20 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py')) if
 # mmcv's deformable convolutions in mmdet's ResNet have no fp16/bf16 CPU kernel (their CUDA kernels do).
 NO_CPU_AUTOCAST = {'knet_s3_r101_dcn-c3-c5_fpn_ms-3x_coco-panoptic.py'}
 # An official layout of each family, to check that every other family refuses it.
-LAYOUT_OF = {'knet': 'knet_r50_coco.json', 'rtknet': 'rtknet_rtformer-b_cityscapes.json', 'yoso': 'yoso_r50_coco.json'}
+LAYOUT_OF = {'knet': 'knet_r50_coco.json', 'rtknet': 'rtknet_rtformer-b_cityscapes.json', 'yoso': 'yoso_r50_coco.json',
+             'panoptic_segformer': 'panoptic_segformer_r50_coco.json'}
 H, W = 60, 76  # not a multiple of 32: the preprocessor pads, predictions must come back at 60x76
+
+
+def _tensors(outputs):
+    """The tensors of a (nested) tuple/list/dict of model outputs."""
+    if isinstance(outputs, torch.Tensor):
+        return [outputs]
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if isinstance(outputs, (list, tuple)):
+        return [t for o in outputs for t in _tensors(o)]
+    return []
 
 
 def _param(path):
@@ -104,9 +116,8 @@ def test_model_contract(path, tmp_path):
         assert not ((labels >= model.num_things_classes) & (ids > 0)).any(), 'stuff and void carry id 0'
         for dtype in () if osp.basename(path) in NO_CPU_AUTOCAST else (torch.bfloat16, torch.float16):
             with torch.autocast('cpu', dtype=dtype):
-                feats = model.extract_feat(data['inputs'])
-                cls_logits, mask_logits = model.panoptic_head.predict(feats, data['data_samples'])
-            assert torch.isfinite(cls_logits.float()).all() and torch.isfinite(mask_logits.float()).all(), dtype
+                outputs = _tensors(model._forward(data['inputs'], data['data_samples']))
+            assert outputs and all(torch.isfinite(t.float()).all() for t in outputs), dtype
 
     family = getattr(model, 'checkpoint_family', None)
     for other, layout in LAYOUT_OF.items():

@@ -6,3 +6,4 @@ from .kernel_proposal_head import KernelProposalHead  # noqa: F401
 from .kernel_structures import KernelHeadOutput, KernelProposals, PanopticTargets  # noqa: F401
 from .mask_classification_fusion_head import MaskClassificationFusionHead  # noqa: F401
 from .yoso_head import YOSOHead  # noqa: F401
+from .panoptic_segformer_head import PanopticSegFormerHead  # noqa: F401

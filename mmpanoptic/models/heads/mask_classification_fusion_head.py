@@ -1,4 +1,5 @@
 """The one mask-classification fusion head: class and mask logits of N queries -> ``pred_panoptic_seg``."""
+import math
 from typing import List, Optional, Tuple
 
 import torch
@@ -20,7 +21,8 @@ _CHOICES = dict(
     score_filter=('things', 'all', 'object', 'by_kind'),
     rescore=('none', 'mask_quality_squared'),
     merge=tuple(_MERGERS),
-    mask_resize=('pad_crop', 'pad_crop_logits', 'direct'),
+    mask_resize=('pad_crop', 'pad_crop_logits', 'direct', 'crop_direct'),
+    mask_activation=('sigmoid', 'identity'),
     segment_mask=('argmax', 'argmax_and_own'),
     overlap_rule=OVERLAP_RULES,
     tie_order=('things_first', 'stuff_first'))
@@ -57,7 +59,12 @@ class MaskClassificationFusionHead(BaseModule):
     * ``mask_resize``: ``'pad_crop'`` (default; sigmoid, bilinear resize to the padded input, crop the image,
       resize to the original size), ``'pad_crop_logits'`` (the same on the logits, sigmoid last; mmdet's
       MaskFormer) or ``'direct'`` (logits resized straight to the un-padded image size, then sigmoid; the
-      map is resized to the original size with nearest neighbour; RT-K-Net).
+      map is resized to the original size with nearest neighbour; RT-K-Net) or ``'crop_direct'`` (the mask
+      grid is cropped to the cells of the un-padded image, ``ceil(img_h * h / pad_h)`` rows and likewise
+      columns, and resized straight to the output size: an image padded in a batch gets the grid it has
+      alone; Panoptic SegFormer).
+    * ``mask_activation``: ``'sigmoid'`` (default; masks are logits) or ``'identity'`` (masks are already
+      non-negative scores thresholded at ``mask_thr`` as they are; Panoptic SegFormer).
     * ``score_filter='by_kind'``: things below ``score_thr`` and stuff below ``stuff_score_thr`` (default
       ``score_thr``) cannot become segments (Panoptic SegFormer's quality thresholds).
     * ``rescore``: ``'none'`` (default) or ``'mask_quality_squared'``: after resizing, a query's score is
@@ -91,8 +98,8 @@ class MaskClassificationFusionHead(BaseModule):
     """
 
     TEST_CFG_KEYS = ('scorer', 'score_thr', 'stuff_score_thr', 'score_filter', 'rescore', 'overlap_thr',
-                     'stuff_overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'segment_mask', 'overlap_rule',
-                     'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
+                     'stuff_overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'mask_activation', 'segment_mask',
+                     'overlap_rule', 'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
 
     def __init__(self,
                  num_things_classes: int,
@@ -119,6 +126,7 @@ class MaskClassificationFusionHead(BaseModule):
         self.mask_thr = cfg.get('mask_thr', 0.5)
         self.merge = cfg.get('merge', 'parallel')
         self.mask_resize = cfg.get('mask_resize', 'pad_crop')
+        self.mask_activation = cfg.get('mask_activation', 'sigmoid')
         self.segment_mask = cfg.get('segment_mask', 'argmax')
         self.overlap_rule = cfg.get('overlap_rule', 'ratio')
         self.tie_order = cfg.get('tie_order', 'things_first')
@@ -170,23 +178,34 @@ class MaskClassificationFusionHead(BaseModule):
             size = (img_h, img_w) if self.mask_resize == 'direct' else out_size
             return mask_logits.new_zeros((0, *size), dtype=torch.float32)
         masks = mask_logits.float()[None]
+        activate = torch.sigmoid if self.mask_activation == 'sigmoid' else (lambda x: x)
         if self.mask_resize == 'direct':
-            return F.interpolate(masks, (img_h, img_w), mode='bilinear', align_corners=False)[0].sigmoid()
+            return activate(F.interpolate(masks, (img_h, img_w), mode='bilinear', align_corners=False)[0])
+        if self.mask_resize == 'crop_direct':
+            pad_h, pad_w = meta['batch_input_shape']
+            grid_h, grid_w = masks.shape[-2:]
+            masks = masks[..., :math.ceil(img_h * grid_h / pad_h), :math.ceil(img_w * grid_w / pad_w)]
+            return activate(F.interpolate(masks, out_size, mode='bilinear', align_corners=False)[0])
         if self.mask_resize == 'pad_crop':
-            masks = masks.sigmoid()
+            masks = activate(masks)
         pad_size = tuple(meta['batch_input_shape'])
         if masks.shape[-2:] != pad_size:
             masks = F.interpolate(masks, pad_size, mode='bilinear', align_corners=False)
         masks = masks[..., :img_h, :img_w]
         if masks.shape[-2:] != out_size:
             masks = F.interpolate(masks, out_size, mode='bilinear', align_corners=False)
-        return masks[0] if self.mask_resize == 'pad_crop' else masks[0].sigmoid()
+        return masks[0] if self.mask_resize == 'pad_crop' else activate(masks[0])
 
     def panoptic_single(self, cls_logits: Tensor, mask_logits: Tensor, meta: dict,
                         rescale: bool) -> Tuple[Tensor, Tensor, Tensor]:
         """Panoptic map (H, W) of one image from class logits (N, C[+1]) and mask logits (N, h, w), with the
         indices (K,) of the queries that wrote segments and their values (K,)."""
-        scores, labels, objects = self.scores_and_labels(cls_logits)
+        return self.panoptic_from_scores(*self.scores_and_labels(cls_logits), mask_logits, meta, rescale)
+
+    def panoptic_from_scores(self, scores: Tensor, labels: Tensor, objects: Tensor, mask_logits: Tensor,
+                             meta: dict, rescale: bool) -> Tuple[Tensor, Tensor, Tensor]:
+        """:meth:`panoptic_single` for queries whose scores (N,), labels (N,) and object flags (N,) are given
+        (a head that picks (query, class) pairs itself, e.g. Panoptic SegFormer's top-k over all pairs)."""
         is_thing = labels < self.num_things_classes
         if self.rescore == 'mask_quality_squared':  # needs every query's mask at the output size
             probs = self.resize_masks(mask_logits, meta, rescale)

@@ -1,0 +1,331 @@
+"""Panoptic SegFormer: the mask-from-attention construction, the mask decoders, query filtering, the
+released mask-wise merge through the fusion head, padded batches and the official checkpoint layout.
+
+The hand-computed expectations restate the official definitions (``easymd/models/panformer``); the
+official modules themselves were compared next to ours outside the repository (see the family README).
+"""
+import copy
+import json
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks
+from mmengine.config import Config
+from mmengine.structures import InstanceData, PixelData
+
+from mmpanoptic.engine.load import CheckpointMismatchError, load_weights
+from mmpanoptic.models.checkpoint_adapters.panoptic_segformer import DROPPED_PREFIXES, legacy_renamed
+from mmpanoptic.models.layers.attention_mask_decoder import AttentionLogitMask, AttentionMaskDecoder
+from mmpanoptic.models.task_modules.query_filter_assigner import QueryFilterAssigner, SquaredDiceCost
+from mmpanoptic.registry import MODELS
+from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET
+from mmpanoptic.utils import register_all_modules
+
+register_all_modules()
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+BASE = osp.join(REPO, 'configs', '_base_', 'models', 'panoptic_segformer_r50.py')
+SYNTHETIC = osp.join(REPO, 'configs', 'panoptic_segformer', 'panoptic-segformer_r18-tiny_synthetic-shapes.py')
+LAYOUT = osp.join(REPO, 'tests', 'data', 'official_layouts', 'panoptic_segformer_r50_coco.json')
+SHAPES = [(4, 6), (2, 3), (1, 2)]  # /8, /16, /32 token grids
+
+
+def _tiny_model(**model):
+    cfg = Config.fromfile(SYNTHETIC)
+    cfg.model.update(model)
+    torch.manual_seed(0)
+    net = MODELS.build(cfg.model)
+    net.init_weights()
+    return net
+
+
+# ------------------------------------------------------------------------------------------ mask decoder
+def test_attention_logit_mask_hand_computed():
+    """Per-level Linear(h, h) + ReLU, coarse levels upsampled bilinearly to the finest, Linear(3h, 1) + ReLU."""
+    heads = 2
+    mask = AttentionLogitMask(heads, num_levels=3)
+    with torch.no_grad():
+        for fc in mask.level_fcs:
+            fc[0].weight.copy_(torch.eye(heads))
+            fc[0].bias.zero_()
+        # final mask = relu(level0 head0 + level1 head1 + 2 * level2 head0 - 1)
+        mask.fuse_fc[0].weight.copy_(torch.tensor([[1., 0., 0., 1., 2., 0.]]))
+        mask.fuse_fc[0].bias.fill_(-1.)
+    level0 = torch.tensor([[1., 2.], [3., 4.]])  # head 0 at /8 (2x2)
+    level1, level2 = 0.5, 0.25  # head 1 at /16, head 0 at /32, both 1x1: constant after upsampling
+    logits = torch.zeros(1, heads, 1, 6)  # (B, h, N, L) with L = 4 + 1 + 1
+    logits[0, 0, 0, :4] = level0.flatten()
+    logits[0, 1, 0, 4] = level1
+    logits[0, 0, 0, 5] = level2
+    logits[0, 1, 0, :4] = -5.  # negative: removed by the level's ReLU
+    out = mask(logits, [(2, 2), (1, 1), (1, 1)])
+    expected = (level0 + level1 + 2 * level2 - 1).clamp(min=0)
+    assert out.shape == (1, 1, 2, 2)
+    torch.testing.assert_close(out[0, 0], expected)
+
+
+@pytest.mark.parametrize('with_self_attn,num_layers', [(False, 4), (True, 6)])
+@pytest.mark.parametrize('num_queries', [0, 5])
+def test_mask_decoder_shapes(with_self_attn, num_layers, num_queries):
+    decoder = AttentionMaskDecoder(embed_dims=32, num_heads=4, num_layers=num_layers, feedforward_channels=64,
+                                   with_self_attn=with_self_attn)
+    decoder.init_weights()
+    length = sum(h * w for h, w in SHAPES)
+    query, memory = torch.randn(2, num_queries, 32), torch.randn(2, length, 32)
+    masks, layer_masks, layer_queries = decoder(query, memory, SHAPES, torch.randn(2, num_queries, 32))
+    assert masks.shape == (2, num_queries, 4, 6) and (masks >= 0).all()
+    assert len(layer_masks) == len(layer_queries) == num_layers
+    assert all(m.shape == (2, num_queries, 4, 6) for m in layer_masks)
+    assert all(q.shape == (2, num_queries, 32) for q in layer_queries)
+
+
+def test_padded_tokens_do_not_change_the_attended_queries():
+    """With the key-padding mask, tokens appended as padding change no query (only the mask values of the
+    padded cells, which the fusion head crops away)."""
+    torch.manual_seed(0)
+    decoder = AttentionMaskDecoder(embed_dims=32, num_heads=4, num_layers=2, feedforward_channels=64)
+    decoder.init_weights()
+    small, padded = [(2, 3), (1, 2), (1, 1)], [(2, 4), (1, 2), (1, 1)]
+    grid = torch.randn(1, 2, 3, 32)
+    tokens = torch.cat([grid.flatten(1, 2), torch.randn(1, 3, 32)], 1)
+    pad_grid = torch.cat([grid, torch.randn(1, 2, 1, 32)], 2)  # one padded column at /8
+    pad_tokens = torch.cat([pad_grid.flatten(1, 2), tokens[:, 6:]], 1)
+    pad_mask = torch.zeros(1, pad_tokens.shape[1], dtype=torch.bool)
+    pad_mask[0, torch.tensor([3, 7])] = True
+    query = torch.randn(1, 3, 32)
+    _, _, queries = decoder(query, tokens, small)
+    _, _, pad_queries = decoder(query, pad_tokens, padded, key_padding_mask=pad_mask)
+    for a, b in zip(queries, pad_queries):
+        torch.testing.assert_close(a, b)
+
+
+# ------------------------------------------------------------------------------------------ filtering
+class _FixedCost:
+    def __init__(self, cost):
+        self.cost = cost
+
+    def __call__(self, pred_instances, gt_instances, img_meta):
+        return self.cost
+
+
+def _filter(cost, stop_rule):
+    assigner = QueryFilterAssigner(match_costs=[dict(type='FocalLossCost', weight=2.0)], stop_rule=stop_rule)
+    assigner.match_costs = [_FixedCost(cost)]
+    num_queries, num_gts = cost.shape
+    pred = InstanceData(scores=torch.zeros(num_queries, 3), bboxes=torch.zeros(num_queries, 4))
+    gt = InstanceData(labels=torch.arange(num_gts) % 3, bboxes=torch.zeros(num_gts, 4))
+    return assigner.filter(pred, gt, dict(img_shape=(10, 10)))
+
+
+# 7 queries, 2 things: round 1 takes queries 1 (gt 0) and 4 (gt 1), round 2 queries 0 and 5, round 3 2 and 6.
+CRAFTED = torch.tensor([[0.2, 9.], [0.1, 9.], [0.3, 9.], [9., 8.], [9., 0.1], [9., 0.2], [9., 0.3]])
+
+
+def test_query_filter_official_stops_after_the_first_round():
+    index, first = _filter(CRAFTED, 'official')
+    assert index.tolist() == [1, 4]
+    assert first.gt_inds.tolist() == [0, 2 - 1, 0, 0, 2, 0, 0] and first.labels[1] == 0 and first.labels[4] == 1
+
+
+def test_query_filter_exhausted_runs_min_of_3_and_queries_per_gt_rounds():
+    index, first = _filter(CRAFTED, 'exhausted')  # 7 // 2 = 3 rounds
+    assert index.tolist() == [0, 1, 2, 4, 5, 6]
+    assert (first.gt_inds > 0).nonzero().flatten().tolist() == [1, 4]  # the one-to-one losses use round 1
+    index, _ = _filter(CRAFTED[:5], 'exhausted')  # 5 // 2 = 2 rounds: round 2 takes queries 0 and 3
+    assert index.tolist() == [0, 1, 3, 4]
+
+
+def test_query_filter_more_things_than_queries_matches_every_query_once():
+    cost = torch.rand(4, 9, generator=torch.Generator().manual_seed(0))  # the official 300 // num_gt = 0
+    for rule in ('official', 'exhausted'):
+        index, first = _filter(cost, rule)
+        assert index.tolist() == [0, 1, 2, 3] and int((first.gt_inds > 0).sum()) == 4
+
+
+def test_query_filter_without_things():
+    index, first = _filter(torch.zeros(5, 0), 'official')
+    assert index.numel() == 0 and (first.gt_inds == 0).all()
+
+
+def test_squared_dice_cost_formula():
+    pred = torch.tensor([[[1., 0.5], [0., 2.]]])
+    gt = torch.tensor([[[1., 1.], [0., 0.]], [[0., 0.], [1., 1.]]])
+    cost = SquaredDiceCost(weight=2.0)(InstanceData(masks=pred), InstanceData(masks=gt))
+    inter = torch.tensor([1.5, 2.0])
+    expected = 2.0 * (1 - 2 * inter / ((1 + 0.25 + 4 + 1e-3) + (2 + 1e-3)))
+    torch.testing.assert_close(cost[0], expected)
+
+
+# ------------------------------------------------------------------------------------------ merge
+def _fusion(**test_cfg):
+    cfg = Config.fromfile(BASE)
+    head_cfg = dict(type='MaskClassificationFusionHead', num_things_classes=2, num_stuff_classes=2,
+                    test_cfg=dict(cfg.model.test_cfg, **test_cfg))
+    return MODELS.build(head_cfg)
+
+
+def test_released_merge_hand_worked_case():
+    """Scores times q^2 (q: mean raw value inside the mask, area + 1) order the candidates; each accepted
+    mask paints only free pixels; a thing more than 40% painted and a stuff mask more than 20% painted are
+    rejected; a candidate below the quality threshold is dropped even on free pixels."""
+    head = _fusion()
+    masks = torch.zeros(7, 4, 4)
+    masks[0, :2, :2] = 1.0                              # A thing: 0.9 * (4/5)^2 = 0.576; 2/4 under B
+    masks[1, :2, 1:3] = 2.0                             # B thing: 0.95 * (8/5)^2 = 2.43, painted first
+    masks[2, 2:, :] = 0.95                              # C stuff: 0.9 * (7.6/9)^2 = 0.642; 1/8 under F
+    masks[3, 1:, 3] = 1.0                               # D stuff: 0.45; 3/3 painted -> rejected
+    masks[4, 3, :2] = 1.0                               # E thing: 0.44; 2/2 under C -> rejected
+    masks[5, 0, 2:] = 1.2                               # F thing: 0.9 * 0.96^2 = 0.83; 1/4 under B: kept
+    masks[5, 1:3, 3] = 1.2
+    masks[6, :2, 0] = 1.0                               # G thing: 0.3 * (2/3)^2 = 0.13 < 0.25 -> dropped
+    scores = torch.tensor([0.9, 0.95, 0.9, 0.8, 0.99, 0.9, 0.3])
+    labels = torch.tensor([0, 1, 2, 3, 0, 0, 1])
+    meta = dict(img_shape=(4, 4), ori_shape=(4, 4), batch_input_shape=(4, 4))
+    pan, queries, _ = head.panoptic_from_scores(scores, labels, torch.ones(7, dtype=torch.bool), masks, meta,
+                                                rescale=True)
+    b, f, c, void = 1 + 1 * INSTANCE_OFFSET, 0 + 2 * INSTANCE_OFFSET, 2, 4
+    expected = torch.tensor([[void, b, b, f], [void, b, b, f], [c, c, c, f], [c, c, c, c]])
+    torch.testing.assert_close(pan, expected)
+    assert sorted(queries.tolist()) == [1, 2, 5]
+
+
+def test_crop_direct_gives_a_padded_image_the_grid_it_has_alone():
+    head = _fusion()
+    torch.manual_seed(0)
+    alone = torch.rand(6, 5, 7) * 1.2  # masks of an image of 40x56 at /8
+    padded = torch.cat([torch.cat([alone, torch.rand(6, 5, 3) * 5], 2), torch.rand(6, 2, 10) * 5], 1)
+    scores, labels = torch.rand(6) * 0.5 + 0.5, torch.tensor([0, 0, 1, 1, 2, 3])
+    objects = torch.ones(6, dtype=torch.bool)
+    meta = dict(img_shape=(40, 56), ori_shape=(80, 112), batch_input_shape=(40, 56))
+    ref = head.panoptic_from_scores(scores, labels, objects, alone, meta, True)[0]
+    out = head.panoptic_from_scores(scores, labels, objects, padded, dict(meta, batch_input_shape=(56, 80)),
+                                    True)[0]
+    torch.testing.assert_close(out, ref)
+
+
+# ------------------------------------------------------------------------------------------ model
+def _sample(h, w, num_things=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    sem = torch.full((1, h, w), 4, dtype=torch.uint8)
+    sem[:, h // 2:] = 6
+    masks = torch.zeros((num_things, h, w), dtype=torch.uint8)
+    for k in range(num_things):
+        y, x = int(torch.randint(0, h - 4, (1, ), generator=gen)), int(torch.randint(0, w - 4, (1, ), generator=gen))
+        masks[k, y:y + 4, x:x + 4] = 1
+        sem[0][masks[k].bool()] = k % 4
+    bitmap = BitmapMasks(masks.numpy(), h, w)
+    sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1.0, 1.0)))
+    sample.gt_instances = InstanceData(labels=torch.arange(num_things) % 4, masks=bitmap,
+                                       bboxes=bitmap.get_bboxes(HorizontalBoxes))
+    sample.gt_sem_seg = PixelData(sem_seg=sem)
+    return sample
+
+
+def _data(model, sizes, training, **kwargs):
+    gen = torch.Generator().manual_seed(1)
+    data = dict(inputs=[torch.randint(0, 255, (3, h, w), dtype=torch.uint8, generator=gen) for h, w in sizes],
+                data_samples=[_sample(h, w, seed=i, **kwargs) for i, (h, w) in enumerate(sizes)])
+    return model.data_preprocessor(copy.deepcopy(data), training)
+
+
+def test_losses_of_the_released_design():
+    model = _tiny_model()
+    model.train()
+    data = _data(model, [(64, 64), (48, 64)], True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    expected = {'loss_cls', 'loss_bbox', 'loss_iou', 'loss_mask_things', 'loss_mask_stuff'}
+    expected |= {f'd{i}.{k}' for i in range(2) for k in ('loss_cls', 'loss_bbox', 'loss_iou')}
+    expected |= {f'd{j}.loss_mask_things_f' for j in range(2)}
+    expected |= {f'd{j}.{k}' for j in range(2) for k in ('loss_mask_stuff_f', 'loss_cls_stuff_f')}
+    assert set(losses) == expected
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values()), losses
+    sum(losses.values()).backward()
+    assert model.bbox_head.stuff_query.weight.grad.abs().sum() > 0
+    assert model.bbox_head.things_mask_decoder.layers[0].cross_attn.q.weight.grad.abs().sum() > 0
+
+
+def test_more_things_than_queries_and_no_things():
+    model = _tiny_model()
+    model.train()
+    data = _data(model, [(64, 64)], True, num_things=40)  # 40 things, 30 queries
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert all(torch.isfinite(v) for v in losses.values())
+    data = _data(model, [(64, 64)], True, num_things=0)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    # the released check: no thing query reaches the mask decoder -> no presence loss
+    assert all(float(losses[f'd{j}.loss_cls_stuff_f']) == 0 for j in range(2))
+    assert float(losses['loss_mask_stuff']) > 0
+    model.bbox_head.stuff_cls_needs_things = False
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert all(float(losses[f'd{j}.loss_cls_stuff_f']) > 0 for j in range(2))
+
+
+def test_prediction_candidates_and_batched_padded_inference():
+    model = _tiny_model()
+    model.eval()
+    with torch.no_grad():
+        data = _data(model, [(64, 64)], False)
+        scores, labels, masks = model.predict_candidates(data['inputs'], data['data_samples'])
+        assert scores.shape == labels.shape == (1, 20 + 3) and masks.shape == (1, 23, 8, 8)
+        assert labels[0, 20:].tolist() == [4, 5, 6] and (labels[0, :20] < 4).all()
+        # Both heads see the same tokens: the padded batch changes only what the backbone sees at the border.
+        alone = model.predict(data['inputs'], data['data_samples'])[0].pred_panoptic_seg.sem_seg
+        batch = _data(model, [(64, 64), (64, 96)], False)
+        assert tuple(batch['inputs'].shape[-2:]) == (64, 96)
+        both = model.predict(batch['inputs'], batch['data_samples'])
+    assert both[0].pred_panoptic_seg.sem_seg.shape == alone.shape == (1, 64, 64)
+    assert both[1].pred_panoptic_seg.sem_seg.shape == (1, 64, 96)
+
+
+# ------------------------------------------------------------------------------------------ checkpoints
+def _official_state_dict():
+    with open(LAYOUT) as f:
+        layout = json.load(f)
+    return layout, {k: torch.randn(s) if s else torch.tensor(0.) for k, s in layout['keys'].items()}
+
+
+def _r50_model():
+    cfg = Config.fromfile(BASE)
+    cfg.model.backbone.init_cfg = None
+    return MODELS.build(cfg.model)
+
+
+@pytest.mark.parametrize('names', ['released', 'current'])
+def test_official_layout_loads_strictly_through_the_tool_loader(tmp_path, names):
+    layout, state = _official_state_dict()
+    assert any('.mask_head.' in k for k in state) and any('.mask_head2.' in k for k in state)
+    if names == 'current':
+        state = {legacy_renamed(k): v for k, v in state.items()}
+    path = str(tmp_path / 'psf_r50.pth')
+    torch.save({layout['wrapper']: state}, path)
+    model = _r50_model()
+    load_weights(model, path, strict=True)
+    own = model.state_dict()
+    torch.testing.assert_close(own['query_embedding.weight'], state['bbox_head.query_embedding.weight'])
+    torch.testing.assert_close(own['bbox_head.stuff_query.weight'], state['bbox_head.stuff_query.weight'])
+    torch.testing.assert_close(own['level_embed'], state['bbox_head.transformer.level_embeds'])
+    prefix = 'bbox_head.stuff_mask_head.' if names == 'current' else 'bbox_head.mask_head2.'
+    torch.testing.assert_close(own['bbox_head.stuff_mask_decoder.layers.5.self_attn.in_proj_weight'],
+                               state[prefix + 'blocks.5.self_attention.qkv.weight'])
+    torch.testing.assert_close(own['bbox_head.things_mask_decoder.tail.mask.level_fcs.2.0.weight'],
+                               state[('bbox_head.things_mask_head.' if names == 'current' else
+                                      'bbox_head.mask_head.') + 'attnen.linear_l3.0.weight'])
+    dropped = [k for k in map(legacy_renamed, state) if k.startswith(DROPPED_PREFIXES)]
+    assert len(dropped) == 4 * 6 + 4 * 2  # reg_branches2 (3 linears) and cls_thing_branches, 4 each
+
+
+def test_official_layout_of_another_dataset_or_with_a_missing_key_is_refused(tmp_path):
+    layout, state = _official_state_dict()
+    path = str(tmp_path / 'psf.pth')
+    torch.save({layout['wrapper']: state}, path)
+    cfg = Config.fromfile(BASE)
+    cfg.model.update(backbone=dict(cfg.model.backbone, init_cfg=None), num_things_classes=8, num_stuff_classes=11)
+    with pytest.raises(CheckpointMismatchError, match='80 thing classes'):
+        load_weights(MODELS.build(cfg.model), path, strict=True)
+    del state['bbox_head.transformer.level_embeds']
+    torch.save({layout['wrapper']: state}, path)
+    with pytest.raises(CheckpointMismatchError, match='level_embed'):
+        load_weights(_r50_model(), path, strict=True)
