@@ -7,3 +7,4 @@ from .kernel_structures import KernelHeadOutput, KernelProposals, PanopticTarget
 from .mask_classification_fusion_head import MaskClassificationFusionHead  # noqa: F401
 from .yoso_head import YOSOHead  # noqa: F401
 from .panoptic_segformer_head import PanopticSegFormerHead  # noqa: F401
+from .panoptic_segformer_v1_head import PanopticSegFormerV1Head  # noqa: F401

@@ -16,6 +16,21 @@ from mmpanoptic.models.targets import panoptic_gt_at
 from mmpanoptic.registry import MODELS, TASK_UTILS
 
 
+def mask_tokens(memory: Tensor, memory_mask: Optional[Tensor], spatial_shapes: Tensor,
+                num_levels: int) -> Tuple[Tensor, Optional[Tensor], List[Tuple[int, int]]]:
+    """The encoder tokens of the first ``num_levels`` levels: memory (B, L', C), padding mask (B, L') or None,
+    and the levels' (H_l, W_l)."""
+    shapes = [tuple(int(v) for v in s) for s in spatial_shapes[:num_levels].tolist()]
+    length = sum(h * w for h, w in shapes)
+    return memory[:, :length], None if memory_mask is None else memory_mask[:, :length].bool(), shapes
+
+
+def mean_count(count: float, like: Tensor) -> float:
+    """A count averaged over the processes, at least 1 (a loss normaliser)."""
+    return torch.clamp(reduce_mean(like.new_tensor([float(count)])), min=1).item()
+
+
+
 @MODELS.register_module()
 class PanopticSegFormerHead(DeformableDETRHead):
     """Things are detected by the location decoder (mmdet's Deformable DETR head: per-layer class and box
@@ -116,13 +131,6 @@ class PanopticSegFormerHead(DeformableDETRHead):
         self.stuff_mask_decoder.init_weights()
 
     # ---------------------------------------------------------------- mask decoding
-    def mask_tokens(self, memory: Tensor, memory_mask: Optional[Tensor],
-                    spatial_shapes: Tensor) -> Tuple[Tensor, Optional[Tensor], List[Tuple[int, int]]]:
-        """The encoder tokens of the mask levels: memory (B, L', C), padding mask (B, L') or None, shapes."""
-        shapes = [tuple(int(v) for v in s) for s in spatial_shapes[:self.num_mask_levels].tolist()]
-        length = sum(h * w for h, w in shapes)
-        return memory[:, :length], None if memory_mask is None else memory_mask[:, :length].bool(), shapes
-
     def decode_stuff(self, tokens: Tensor, token_mask: Optional[Tensor],
                      shapes: Sequence[Tuple[int, int]]) -> Tuple[Tensor, List[Tensor], List[Tensor]]:
         """Stuff masks (B, S, H1, W1), per-layer masks and per-layer presence logits (B, S)."""
@@ -150,10 +158,6 @@ class PanopticSegFormerHead(DeformableDETRHead):
             sem = sem[(sem >= self.num_things_classes) & (sem < self.num_things_classes + self.num_stuff_classes)]
             present.append(torch.bincount(sem - self.num_things_classes, minlength=self.num_stuff_classes) > 0)
         return torch.stack(present).float()
-
-    @staticmethod
-    def _mean_count(count: float, like: Tensor) -> float:
-        return torch.clamp(reduce_mean(like.new_tensor([float(count)])), min=1).item()
 
     def _pred_boxes(self, boxes: Tensor, meta: dict) -> Tensor:
         img_h, img_w = meta['img_shape'][:2]
@@ -186,9 +190,9 @@ class PanopticSegFormerHead(DeformableDETRHead):
             index, first = self.filter_assigner.filter(pred, things_gt[i], meta)
             kept.append(index)
             num_pos_things += int((first.gt_inds > 0).sum())
-        num_things = self._mean_count(num_pos_things, memory)
+        num_things = mean_count(num_pos_things, memory)
 
-        tokens, token_mask, shapes = self.mask_tokens(memory, memory_mask, spatial_shapes)
+        tokens, token_mask, shapes = mask_tokens(memory, memory_mask, spatial_shapes, self.num_mask_levels)
         batch, _, channels = hidden_states.shape[1:]
         num_kept = max((len(k) for k in kept), default=0)
         thing_query = hidden_states.new_zeros((batch, num_kept, channels))
@@ -219,7 +223,7 @@ class PanopticSegFormerHead(DeformableDETRHead):
         thing_targets, thing_weights = torch.cat(targets), torch.cat(weights)
 
         presence = self._stuff_presence(batch_data_samples, memory.device)
-        num_stuff = self._mean_count(float(presence.sum()), memory)
+        num_stuff = mean_count(float(presence.sum()), memory)
         things_ratio, stuff_ratio = num_things / (num_things + num_stuff), num_stuff / (num_things + num_stuff)
         losses = {k: v * things_ratio for k, v in losses.items()}
 
@@ -273,7 +277,7 @@ class PanopticSegFormerHead(DeformableDETRHead):
         scores, index = probs.flatten(1).topk(min(max_per_image, num_queries * num_things), dim=1)
         queries, labels = index // num_things, index % num_things
         thing_query = torch.gather(hidden_states[-1], 1, queries[..., None].expand(-1, -1, hidden_states.shape[-1]))
-        tokens, token_mask, shapes = self.mask_tokens(memory, memory_mask, spatial_shapes)
+        tokens, token_mask, shapes = mask_tokens(memory, memory_mask, spatial_shapes, self.num_mask_levels)
         thing_masks, _, _ = self.things_mask_decoder(thing_query, tokens, shapes, None, token_mask)
         stuff_masks, _, stuff_presence = self.decode_stuff(tokens, token_mask, shapes)
         stuff_labels = torch.arange(num_things, num_things + self.num_stuff_classes, device=labels.device)
