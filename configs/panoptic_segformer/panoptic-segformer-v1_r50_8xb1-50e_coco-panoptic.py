@@ -30,7 +30,7 @@ model = dict(
     # Algorithm 1: sort by score, drop s < 0.3, fill masks (> 0.5) on unassigned pixels in order.
     test_cfg=dict(_delete_=True, scorer='sigmoid', rescore='none', score_filter='by_kind', score_thr=0.3,
                   stuff_score_thr=0.3, merge='paint', overlap_thr=1.0, stuff_overlap_thr=1.0, mask_thr=0.5,
-                  mask_resize='crop_direct', mask_activation='identity', max_per_image=100))
+                  mask_resize='crop_direct', mask_stride=8, mask_activation='identity', max_per_image=100))
 
 train_dataloader = dict(batch_size=1, num_workers=2)
 optim_wrapper = dict(

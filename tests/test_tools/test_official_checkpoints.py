@@ -14,6 +14,7 @@ from mmpanoptic.apis import inference_model, init_model
 from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
 from mmpanoptic.engine import CheckpointAdapterHook
 from mmpanoptic.engine.load import CheckpointMismatchError
+from mmpanoptic.evaluation.metrics.dump_results import load_predictions
 from mmpanoptic.registry import MODELS
 from mmpanoptic.utils import register_all_modules
 
@@ -104,3 +105,74 @@ def test_test_tool_names_the_bad_file_in_one_line(case, knet_setup, repo_root, t
     assert exc.value.code == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith('error: ')]
     assert len(errors) == 1 and re.search(expected, errors[0]), errors
+
+
+# Our Panoptic SegFormer names -> the released files' names (mmdet 2.12 layout with the legacy mask-head names,
+# tests/data/official_layouts/panoptic_segformer_r50_coco.json), restated from the official modules.
+_PSF_TO_OFFICIAL = (
+    (r'^level_embed$', 'bbox_head.transformer.level_embeds'),
+    (r'^reference_points_fc\.', 'bbox_head.transformer.reference_points.'),
+    (r'^query_embedding\.', 'bbox_head.query_embedding.'),
+    (r'^encoder\.layers\.(\d+)\.self_attn\.', r'bbox_head.transformer.encoder.layers.\1.attentions.0.'),
+    (r'^encoder\.layers\.(\d+)\.ffn\.', r'bbox_head.transformer.encoder.layers.\1.ffns.0.'),
+    (r'^encoder\.layers\.(\d+)\.norms\.', r'bbox_head.transformer.encoder.layers.\1.norms.'),
+    (r'^decoder\.layers\.(\d+)\.self_attn\.', r'bbox_head.transformer.decoder.layers.\1.attentions.0.'),
+    (r'^decoder\.layers\.(\d+)\.cross_attn\.', r'bbox_head.transformer.decoder.layers.\1.attentions.1.'),
+    (r'^decoder\.layers\.(\d+)\.(ffn|norms)\.', lambda m: f'bbox_head.transformer.decoder.layers.{m[1]}.'
+     + ('ffns.0.' if m[2] == 'ffn' else 'norms.')),
+    (r'^bbox_head\.things_mask_decoder\.', 'bbox_head.mask_head.'),
+    (r'^bbox_head\.stuff_mask_decoder\.', 'bbox_head.mask_head2.'),
+    (r'\.layers\.(\d+)\.cross_attn\.mask\.level_fcs\.(\d)\.0\.', lambda m: f'.blocks.{m[1]}.attn.linear_l{int(m[2]) + 1}.0.'),
+    (r'\.layers\.(\d+)\.cross_attn\.mask\.fuse_fc\.0\.', r'.blocks.\1.attn.linear.0.'),
+    (r'\.layers\.(\d+)\.cross_attn\.(q|k|v|proj)\.', r'.blocks.\1.attn.\2.'),
+    (r'\.layers\.(\d+)\.cross_attn_norm\.', r'.blocks.\1.head_norm1.'),
+    (r'\.layers\.(\d+)\.ffn_norm\.', r'.blocks.\1.head_norm2.'),
+    (r'\.layers\.(\d+)\.ffn\.0\.', r'.blocks.\1.mlp.fc1.'),
+    (r'\.layers\.(\d+)\.ffn\.2\.', r'.blocks.\1.mlp.fc2.'),
+    (r'\.layers\.(\d+)\.self_attn\.in_proj_(weight|bias)$', r'.blocks.\1.self_attention.qkv.\2'),
+    (r'\.layers\.(\d+)\.self_attn\.out_proj\.', r'.blocks.\1.self_attention.proj.'),
+    (r'\.layers\.(\d+)\.self_attn_norm\.', r'.blocks.\1.norm3.'),
+    (r'\.tail\.mask\.level_fcs\.(\d)\.0\.', lambda m: f'.attnen.linear_l{int(m[1]) + 1}.0.'),
+    (r'\.tail\.mask\.fuse_fc\.0\.', '.attnen.linear.0.'),
+    (r'\.tail\.(q|k)\.', r'.attnen.\1.'),
+)
+
+
+def _psf_official_name(key):
+    for pattern, repl in _PSF_TO_OFFICIAL:
+        key = re.sub(pattern, repl, key)
+    return key
+
+
+def test_official_panoptic_segformer_file_through_test_tool(tmp_path, tiny_config, repo_root):
+    """A released-layout Panoptic SegFormer file (old mask-head names, the dead zero-weighted branches)
+    gives, through ``tools/test.py``, the metrics of the same weights saved by mmpanoptic."""
+    data_root = tmp_path / 'data'
+    generate_image_dataset(str(data_root), seed=5, num_train=2, num_val=4, size=(64, 64))
+    config = tiny_config(tmp_path, 'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py',
+                         data_root)
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    ours = model.state_dict()
+    official = {_psf_official_name(k): v for k, v in ours.items()}
+    assert not any('_mask_decoder' in k or k.startswith(('encoder.', 'decoder.')) for k in official)
+    official['bbox_head.cls_branches2.0.weight'] = torch.zeros(4, 64)  # dead branches of the release files
+    official['bbox_head.reg_branches2.0.4.bias'] = torch.zeros(4)
+    torch.save({'state_dict': official, 'meta': {'mmdet_version': '2.12.0'}}, tmp_path / 'psf_official.pth')
+    torch.save({'state_dict': ours}, tmp_path / 'psf_ours.pth')
+    test_tool = _tool(repo_root, 'tools/test.py')
+    every_segment = ['--cfg-options', 'model.test_cfg.score_thr=0.0', 'model.test_cfg.stuff_score_thr=0.0']
+    runs = {}
+    for name in ('official', 'ours'):
+        out = str(tmp_path / f'{name}_preds.pth')
+        metrics = test_tool.main([str(config), str(tmp_path / f'psf_{name}.pth'), '--work-dir', str(tmp_path / name),
+                                  '--out', out, *every_segment])
+        runs[name] = metrics, load_predictions(out)
+    assert 'coco_panoptic/PQ' in runs['official'][0] and runs['official'][0] == runs['ours'][0]
+    (_, official_preds), (_, our_preds) = runs['official'], runs['ours']
+    assert len(official_preds) == len(our_preds) == 4
+    for a, b in zip(official_preds, our_preds):
+        pan_a, pan_b = a['pred_panoptic_seg']['sem_seg'], b['pred_panoptic_seg']['sem_seg']
+        assert torch.equal(pan_a, pan_b)
+    assert any(bool((p['pred_panoptic_seg']['sem_seg'] != 7).any()) for p in our_preds), 'all void'

@@ -111,6 +111,7 @@ model = dict(
         stuff_overlap_thr=0.2,
         mask_thr=0.5,
         mask_resize='crop_direct',
+        mask_stride=8,
         mask_activation='identity',
         max_per_image=100),
     init_cfg=None)

@@ -60,9 +60,10 @@ class MaskClassificationFusionHead(BaseModule):
       resize to the original size), ``'pad_crop_logits'`` (the same on the logits, sigmoid last; mmdet's
       MaskFormer) or ``'direct'`` (logits resized straight to the un-padded image size, then sigmoid; the
       map is resized to the original size with nearest neighbour; RT-K-Net) or ``'crop_direct'`` (the mask
-      grid is cropped to the cells of the un-padded image, ``ceil(img_h * h / pad_h)`` rows and likewise
-      columns, and resized straight to the output size: an image padded in a batch gets the grid it has
-      alone; Panoptic SegFormer).
+      grid, at stride ``mask_stride`` (8) of the padded input, is cropped to the ``ceil(img_h / mask_stride)``
+      x ``ceil(img_w / mask_stride)`` cells of the un-padded image and resized straight to the output size:
+      an image padded in a batch gets the grid it has alone, whose size is the same ceiling; Panoptic
+      SegFormer).
     * ``mask_activation``: ``'sigmoid'`` (default; masks are logits) or ``'identity'`` (masks are already
       non-negative scores thresholded at ``mask_thr`` as they are; Panoptic SegFormer).
     * ``score_filter='by_kind'``: things below ``score_thr`` and stuff below ``stuff_score_thr`` (default
@@ -98,8 +99,8 @@ class MaskClassificationFusionHead(BaseModule):
     """
 
     TEST_CFG_KEYS = ('scorer', 'score_thr', 'stuff_score_thr', 'score_filter', 'rescore', 'overlap_thr',
-                     'stuff_overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'mask_activation', 'segment_mask',
-                     'overlap_rule', 'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
+                     'stuff_overlap_thr', 'mask_thr', 'merge', 'mask_resize', 'mask_stride', 'mask_activation',
+                     'segment_mask', 'overlap_rule', 'tie_order', 'instance_on', 'max_per_image', 'panoptic_on')
 
     def __init__(self,
                  num_things_classes: int,
@@ -127,6 +128,7 @@ class MaskClassificationFusionHead(BaseModule):
         self.merge = cfg.get('merge', 'parallel')
         self.mask_resize = cfg.get('mask_resize', 'pad_crop')
         self.mask_activation = cfg.get('mask_activation', 'sigmoid')
+        self.mask_stride = cfg.get('mask_stride', 8)
         self.segment_mask = cfg.get('segment_mask', 'argmax')
         self.overlap_rule = cfg.get('overlap_rule', 'ratio')
         self.tie_order = cfg.get('tie_order', 'things_first')
@@ -182,9 +184,7 @@ class MaskClassificationFusionHead(BaseModule):
         if self.mask_resize == 'direct':
             return activate(F.interpolate(masks, (img_h, img_w), mode='bilinear', align_corners=False)[0])
         if self.mask_resize == 'crop_direct':
-            pad_h, pad_w = meta['batch_input_shape']
-            grid_h, grid_w = masks.shape[-2:]
-            masks = masks[..., :math.ceil(img_h * grid_h / pad_h), :math.ceil(img_w * grid_w / pad_w)]
+            masks = masks[..., :math.ceil(img_h / self.mask_stride), :math.ceil(img_w / self.mask_stride)]
             return activate(F.interpolate(masks, out_size, mode='bilinear', align_corners=False)[0])
         if self.mask_resize == 'pad_crop':
             masks = activate(masks)

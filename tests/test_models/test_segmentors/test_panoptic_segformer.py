@@ -171,7 +171,7 @@ def test_released_merge_hand_worked_case():
     """Scores times q^2 (q: mean raw value inside the mask, area + 1) order the candidates; each accepted
     mask paints only free pixels; a thing more than 40% painted and a stuff mask more than 20% painted are
     rejected; a candidate below the quality threshold is dropped even on free pixels."""
-    head = _fusion()
+    head = _fusion(mask_stride=1)  # masks given at the image size
     masks = torch.zeros(7, 4, 4)
     masks[0, :2, :2] = 1.0                              # A thing: 0.9 * (4/5)^2 = 0.576; 2/4 under B
     masks[1, :2, 1:3] = 2.0                             # B thing: 0.95 * (8/5)^2 = 2.43, painted first
@@ -195,14 +195,14 @@ def test_released_merge_hand_worked_case():
 def test_crop_direct_gives_a_padded_image_the_grid_it_has_alone():
     head = _fusion()
     torch.manual_seed(0)
-    alone = torch.rand(6, 5, 7) * 1.2  # masks of an image of 40x56 at /8
-    padded = torch.cat([torch.cat([alone, torch.rand(6, 5, 3) * 5], 2), torch.rand(6, 2, 10) * 5], 1)
+    alone = torch.rand(6, 5, 8) * 1.2  # masks of a 33x57 image at stride 8 (ceil: 5x8 cells)
+    padded = torch.cat([torch.cat([alone, torch.rand(6, 5, 3) * 5], 2), torch.rand(6, 1, 11) * 5], 1)
     scores, labels = torch.rand(6) * 0.5 + 0.5, torch.tensor([0, 0, 1, 1, 2, 3])
     objects = torch.ones(6, dtype=torch.bool)
-    meta = dict(img_shape=(40, 56), ori_shape=(80, 112), batch_input_shape=(40, 56))
+    meta = dict(img_shape=(33, 57), ori_shape=(66, 114), batch_input_shape=(33, 57))
     ref = head.panoptic_from_scores(scores, labels, objects, alone, meta, True)[0]
-    out = head.panoptic_from_scores(scores, labels, objects, padded, dict(meta, batch_input_shape=(56, 80)),
-                                    True)[0]
+    out = head.panoptic_from_scores(scores, labels, objects, padded, dict(meta, batch_input_shape=(41, 81)),
+                                    True)[0]  # padded to 41x81 in a batch: 6x11 cells
     torch.testing.assert_close(out, ref)
 
 
@@ -358,7 +358,7 @@ def _algorithm_1(masks, scores, labels, num_things, void, thr=0.3):
 def test_v1_merge_is_algorithm_1(seed):
     cfg = Config.fromfile(V1)
     head = MODELS.build(dict(type='MaskClassificationFusionHead', num_things_classes=3, num_stuff_classes=2,
-                             test_cfg=cfg.model.test_cfg))
+                             test_cfg=dict(cfg.model.test_cfg, mask_stride=1)))
     gen = torch.Generator().manual_seed(seed)
     masks = torch.rand(12, 9, 11, generator=gen) * 1.3
     scores, labels = torch.rand(12, generator=gen), torch.randint(0, 5, (12, ), generator=gen)
