@@ -42,7 +42,8 @@ _RULES = (
     # Mask heads: Block -> AttentionMaskDecoderLayer, AttentionTail -> tail.
     (_MASK_HEAD + r'blocks\.(\d+)\.attn\.linear_l(\d)\.0\.',
      lambda m: f'bbox_head.{m[1]}_mask_decoder.layers.{m[2]}.cross_attn.mask.level_fcs.{int(m[3]) - 1}.0.'),
-    (_MASK_HEAD + r'blocks\.(\d+)\.attn\.linear\.0\.', r'bbox_head.\1_mask_decoder.layers.\2.cross_attn.mask.fuse_fc.0.'),
+    (_MASK_HEAD + r'blocks\.(\d+)\.attn\.linear\.0\.',
+     r'bbox_head.\1_mask_decoder.layers.\2.cross_attn.mask.fuse_fc.0.'),
     (_MASK_HEAD + r'blocks\.(\d+)\.attn\.(q|k|v|proj)\.', r'bbox_head.\1_mask_decoder.layers.\2.cross_attn.\3.'),
     (_MASK_HEAD + r'blocks\.(\d+)\.head_norm1\.', r'bbox_head.\1_mask_decoder.layers.\2.cross_attn_norm.'),
     (_MASK_HEAD + r'blocks\.(\d+)\.head_norm2\.', r'bbox_head.\1_mask_decoder.layers.\2.ffn_norm.'),

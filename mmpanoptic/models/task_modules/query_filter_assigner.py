@@ -18,8 +18,8 @@ class QueryFilterAssigner(HungarianAssigner):
 
     Round r matches the ground truth against the queries not matched in rounds < r (their cost rows are set to
     ``1e7``). There are ``min(max_rounds, max(1, num_queries // num_gts))`` rounds; with more ground-truth
-    things than queries there is one round, which matches every query (the official
-    ``300 // num_gts`` gives zero rounds there and crashes).
+    things than queries there is one round, which matches every query (the official ``300 // num_gts``
+    gives zero rounds there: its assigner returns no result and the sampler after it raises).
 
     ``stop_rule``:
 
