@@ -22,6 +22,7 @@ PQ_TARGET = 60.0
 # machine and its training time.
 CONFIGS = {
     'configs/yoso/yoso_r18-tiny_synthetic-shapes.py': 'YOSO',
+    'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py': 'Panoptic-SegFormer',
     'configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py': 'RT-K-Net',
     'configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py': 'K-Net',
 }

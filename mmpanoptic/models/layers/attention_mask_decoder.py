@@ -47,8 +47,6 @@ class AttentionLogitMask(nn.Module):
             raise ValueError(f'{self.num_levels} token levels expected, got spatial shapes {spatial_shapes}')
         batch, heads, num_queries, _ = logits.shape
         first = tuple(int(s) for s in spatial_shapes[0])
-        if num_queries == 0:
-            return logits.new_zeros((batch, 0, *first))
         logits = logits.permute(0, 2, 3, 1)  # (B, h, N, L) -> (B, N, L, h)
         sizes = [int(h) * int(w) for h, w in spatial_shapes]
         levels = []

@@ -395,3 +395,13 @@ def test_v1_unified_queries_losses_and_prediction():
         scores, labels, masks = model.predict_candidates(data['inputs'], data['data_samples'])
     assert scores.shape == labels.shape == (2, 16) and masks.shape == (2, 16, 8, 8)
     assert int(labels.max()) < 7
+
+
+def test_every_parameter_gets_a_gradient_without_things():
+    """DDP without ``find_unused_parameters``: a batch without things still reaches every trainable weight."""
+    model = _tiny_model()
+    model.train()
+    data = _data(model, [(64, 64)], True, num_things=0)
+    sum(model.loss(data['inputs'], data['data_samples']).values()).backward()
+    missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, missing

@@ -1,4 +1,4 @@
-"""K-Net, RT-K-Net and YOSO overfit a few synthetic shapes pictures (slow: 30 to 90 s each on one core).
+"""K-Net, RT-K-Net, YOSO and Panoptic SegFormer overfit a few synthetic shapes pictures (slow: 30 to 90 s each on one core).
 
 Each test generates 16 training pictures, trains the model's synthetic config (its model, pipeline and
 optimizer; a short schedule) with one torch thread and evaluates the panoptic quality on the same pictures:
@@ -23,6 +23,7 @@ OVERFIT = {
     'configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py': (200, 2e-3, 60.0, 45.0),
     'configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py': (300, 2e-3, 58.0, 38.0),
     'configs/yoso/yoso_r18-tiny_synthetic-shapes.py': (300, 1e-3, 75.0, 65.0),
+    'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py': (300, 1e-3, 60.0, 40.0),
 }
 
 
@@ -65,7 +66,7 @@ def overfit(config: str, data_root: str, work_dir: str, iters: int, lr: float) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('config', list(OVERFIT), ids=['K-Net', 'RT-K-Net', 'YOSO'])
+@pytest.mark.parametrize('config', list(OVERFIT), ids=['K-Net', 'RT-K-Net', 'YOSO', 'Panoptic-SegFormer'])
 def test_overfits_synthetic_shapes(tmp_path, repo_root, one_thread, config):
     iters, lr, min_pq, min_pq_th = OVERFIT[config]
     data_root = str(tmp_path / 'data')
