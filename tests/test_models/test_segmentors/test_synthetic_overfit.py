@@ -18,12 +18,13 @@ from mmpanoptic.datasets.synthetic_shapes import generate_image_dataset
 from mmpanoptic.utils import register_all_modules
 
 # config: (iterations, learning rate, minimum PQ, minimum PQ of things). Measured on this project's machine
-# (PQ / things): K-Net 69.4 / 56.0 in 30 s, RT-K-Net 67.8 / 49.7 in 90 s, YOSO 89.4 / 84.9 in 90 s.
+# (PQ / things): K-Net 69.4 / 56.0 in 30 s, RT-K-Net 67.8 / 49.7 in 90 s, YOSO 89.4 / 84.9 in 90 s,
+# Panoptic SegFormer 79.6 / 73.8 in 170 s of CPU time.
 OVERFIT = {
     'configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py': (200, 2e-3, 60.0, 45.0),
     'configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py': (300, 2e-3, 58.0, 38.0),
     'configs/yoso/yoso_r18-tiny_synthetic-shapes.py': (300, 1e-3, 75.0, 65.0),
-    'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py': (300, 1e-3, 60.0, 40.0),
+    'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py': (300, 1e-3, 70.0, 60.0),
 }
 
 
