@@ -1,11 +1,20 @@
 """Official Panoptic SegFormer layout (mmdet 2.12, ``zhiqi-li/Panoptic-SegFormer``).
 
-Two steps, in this order:
+Three steps, in this order:
 
-1. the legacy names of the released ``.pth`` files, which the official loader itself renames
+1. a PVTv2 or Swin backbone in the layout of the official backbone files (``easymd/models/backbones/pvt_v2.py``:
+   ``patch_embed1``, ``block1.0.attn.q``/``kv``, ``norm1``; ``swin.py``: ``patch_embed.proj``,
+   ``layers.0.blocks.0.attn.qkv``, ``layers.0.downsample``, output norms ``norm1``-``norm3``) goes through mmdet's
+   own converters, :func:`~mmdet.models.backbones.pvt.pvt_convert` and
+   :func:`~mmdet.models.backbones.swin.swin_converter`, into the names of mmdet's ``PyramidVisionTransformerV2``
+   and ``SwinTransformer``. The official files keep the names of whai362/PVT's ``pvt_v2.py`` and Microsoft's
+   Swin-for-detection ``swin.py``, which those converters were written for: they give exactly mmdet's key set and
+   shapes (the output norms ``norm{i}`` are named alike in both Swins), so no rule of our own is added. A ResNet
+   backbone already has mmdet's names and is kept;
+2. the legacy names of the released ``.pth`` files, which the official loader itself renames
    (``.mask_head.`` -> ``.things_mask_head.``, ``.mask_head2.`` -> ``.stuff_mask_head.``,
    ``.cls_branches2.`` -> ``.cls_thing_branches.``);
-2. mmdet 2.x's transformer names to mmdet 3.x's Deformable DETR (``bbox_head.transformer.*`` and
+3. mmdet 2.x's transformer names to mmdet 3.x's Deformable DETR (``bbox_head.transformer.*`` and
    ``bbox_head.query_embedding`` move to the detector; ``attentions.0/1`` and ``ffns.0`` become
    ``self_attn``/``cross_attn``/``ffn``) and the official mask heads to :class:`AttentionMaskDecoder`.
 
@@ -16,12 +25,19 @@ are things first in category-id order in both layouts.
 """
 import re
 
+from mmdet.models.backbones.pvt import pvt_convert
+from mmdet.models.backbones.swin import swin_converter
+
 from .base import ClassLayout, CheckpointAdapter, CheckpointFamilyError, StateDict, register_adapter
 
 LEGACY_RENAMES = (('.mask_head.', '.things_mask_head.'), ('.mask_head2.', '.stuff_mask_head.'),
                   ('.cls_branches2.', '.cls_thing_branches.'))
 # Zero-weighted during the official training: no counterpart.
 DROPPED_PREFIXES = ('bbox_head.reg_branches2.', 'bbox_head.cls_thing_branches.')
+
+# Marks of the official backbone files' layouts (mmdet's PVT has ``layers.N.0/1/2``, its Swin ``stages``).
+OFFICIAL_PVT_V2 = re.compile(r'^backbone\.(patch_embed|block)\d')
+OFFICIAL_SWIN = re.compile(r'^backbone\.(patch_embed\.proj\.|layers\.\d+\.(blocks|downsample)\.)')
 
 _MASK_HEAD = r'^bbox_head\.(things|stuff)_mask_head\.'
 _RULES = (
@@ -67,15 +83,29 @@ def legacy_renamed(key: str) -> str:
     return key
 
 
+def official_backbone_converted(state_dict: StateDict) -> StateDict:
+    """The state dict with an official PVTv2 or Swin backbone (:data:`OFFICIAL_PVT_V2`, :data:`OFFICIAL_SWIN`) in
+    mmdet's names, through mmdet's ``pvt_convert`` / ``swin_converter``; itself for any other backbone."""
+    keys = [k for k in state_dict if k.startswith('backbone.')]
+    if any(OFFICIAL_PVT_V2.match(k) for k in keys):
+        backbone = pvt_convert({k[len('backbone.'):]: state_dict[k] for k in keys})
+        backbone = {'backbone.' + k: v for k, v in backbone.items()}
+    elif any(OFFICIAL_SWIN.match(k) for k in keys):
+        backbone = swin_converter({k[len('backbone.'):]: state_dict[k] for k in keys})  # adds 'backbone.'
+    else:
+        return state_dict
+    return {**backbone, **{k: v for k, v in state_dict.items() if not k.startswith('backbone.')}}
+
+
 def convert_panoptic_segformer(state_dict: StateDict, classes: ClassLayout) -> StateDict:
-    """An official Panoptic SegFormer state dict (released or current names) in :class:`PanopticSegFormer`'s
-    layout, without :data:`DROPPED_PREFIXES`.
+    """An official Panoptic SegFormer state dict (released or current names; R-50/R-101, PVTv2 or Swin backbone)
+    in :class:`PanopticSegFormer`'s layout, without :data:`DROPPED_PREFIXES`.
 
     Raises:
         CheckpointFamilyError: if a key matches no rule, or the class / stuff-query rows do not fit ``classes``.
     """
     out, unknown = {}, []
-    for key, value in state_dict.items():
+    for key, value in official_backbone_converted(state_dict).items():
         key = legacy_renamed(key)
         if key.startswith(DROPPED_PREFIXES):
             continue

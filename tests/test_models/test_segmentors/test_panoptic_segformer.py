@@ -405,3 +405,83 @@ def test_every_parameter_gets_a_gradient_without_things():
     sum(model.loss(data['inputs'], data['data_samples']).values()).backward()
     missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     assert not missing, missing
+
+
+# ------------------------------------------------------------------------------------------ PVTv2 / Swin checkpoints
+BACKBONE_LAYOUTS = {
+    'pvtv2-b5': ('panoptic-segformer_pvtv2-b5_8xb1-24e_coco-panoptic.py',
+                 'panoptic_segformer_pvtv2-b5_coco_backbone.json'),
+    'swin-l': ('panoptic-segformer_swin-l_8xb1-24e_coco-panoptic.py', 'panoptic_segformer_swin-l_coco_backbone.json'),
+}
+# The official tensors whose converted copies are checked get random values; the rest are zeros that share one
+# element of storage (expanded), so the ~200M-parameter Swin-L file stays small.
+CHECKED = {
+    'pvtv2-b5': ('backbone.patch_embed1.proj.weight', 'backbone.block3.39.attn.q.weight',
+                 'backbone.block3.39.attn.kv.weight', 'backbone.block3.39.attn.q.bias',
+                 'backbone.block3.39.attn.kv.bias', 'backbone.block1.2.attn.sr.weight',
+                 'backbone.block2.5.mlp.fc1.weight', 'backbone.block2.5.mlp.dwconv.dwconv.weight',
+                 'backbone.block4.2.mlp.fc2.weight', 'backbone.norm4.weight', 'neck.convs.0.conv.weight',
+                 'bbox_head.transformer.level_embeds'),
+    'swin-l': ('backbone.patch_embed.proj.weight', 'backbone.layers.2.blocks.17.attn.qkv.weight',
+               'backbone.layers.1.blocks.1.attn.relative_position_bias_table',
+               'backbone.layers.1.blocks.0.mlp.fc1.weight', 'backbone.layers.3.blocks.1.mlp.fc2.bias',
+               'backbone.layers.0.downsample.reduction.weight', 'backbone.layers.2.downsample.norm.weight',
+               'backbone.norm3.weight', 'neck.convs.2.conv.weight', 'bbox_head.transformer.level_embeds'),
+}
+
+
+@pytest.mark.parametrize('backbone', list(BACKBONE_LAYOUTS))
+def test_official_pvtv2_and_swin_backbones_load_strictly_through_the_tool_loader(tmp_path, backbone):
+    """The official PVTv2-B5 / Swin-L files' backbone layout (with the R-50 file's head) through mmdet's
+    ``pvt_convert`` / ``swin_converter`` into our configs' mmdet backbones."""
+    config, fixture = BACKBONE_LAYOUTS[backbone]
+    with open(osp.join(REPO, 'tests', 'data', 'official_layouts', fixture)) as f:
+        layout = json.load(f)
+    with open(LAYOUT) as f:
+        keys = {k: s for k, s in json.load(f)['keys'].items() if not k.startswith(('backbone.', 'neck.'))}
+    keys.update(layout['keys'])
+    gen = torch.Generator().manual_seed(0)
+    state = {k: torch.randn(s, generator=gen) if k in CHECKED[backbone] else torch.zeros(()).expand(s)
+             for k, s in keys.items()}
+    path = str(tmp_path / f'psf_{backbone}.pth')
+    torch.save({layout['wrapper']: state}, path)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'panoptic_segformer', config))
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    load_weights(model, path, strict=True)
+    own = model.state_dict()
+    torch.testing.assert_close(own['level_embed'], state['bbox_head.transformer.level_embeds'])
+    if backbone == 'pvtv2-b5':
+        pairs = {'backbone.layers.0.0.projection.weight': 'backbone.patch_embed1.proj.weight',
+                 'backbone.layers.0.1.2.attn.sr.weight': 'backbone.block1.2.attn.sr.weight',
+                 'backbone.layers.1.1.5.ffn.layers.1.weight': 'backbone.block2.5.mlp.dwconv.dwconv.weight',
+                 'backbone.layers.3.2.weight': 'backbone.norm4.weight',
+                 'neck.convs.0.conv.weight': 'neck.convs.0.conv.weight'}
+        for name in ('weight', 'bias'):  # q and kv: one in_proj of nn.MultiheadAttention
+            torch.testing.assert_close(own[f'backbone.layers.2.1.39.attn.attn.in_proj_{name}'],
+                                       torch.cat([state[f'backbone.block3.39.attn.q.{name}'],
+                                                  state[f'backbone.block3.39.attn.kv.{name}']]))
+        # MLP linears are 1x1 convs in MixFFN
+        torch.testing.assert_close(own['backbone.layers.1.1.5.ffn.layers.0.weight'],
+                                   state['backbone.block2.5.mlp.fc1.weight'][..., None, None])
+        torch.testing.assert_close(own['backbone.layers.3.1.2.ffn.layers.4.weight'],
+                                   state['backbone.block4.2.mlp.fc2.weight'][..., None, None])
+    else:
+        pairs = {'backbone.patch_embed.projection.weight': 'backbone.patch_embed.proj.weight',
+                 'backbone.stages.2.blocks.17.attn.w_msa.qkv.weight': 'backbone.layers.2.blocks.17.attn.qkv.weight',
+                 'backbone.stages.1.blocks.1.attn.w_msa.relative_position_bias_table':
+                 'backbone.layers.1.blocks.1.attn.relative_position_bias_table',
+                 'backbone.stages.1.blocks.0.ffn.layers.0.0.weight': 'backbone.layers.1.blocks.0.mlp.fc1.weight',
+                 'backbone.stages.3.blocks.1.ffn.layers.1.bias': 'backbone.layers.3.blocks.1.mlp.fc2.bias',
+                 'backbone.norm3.weight': 'backbone.norm3.weight',
+                 'neck.convs.2.conv.weight': 'neck.convs.2.conv.weight'}
+        # Patch merging: the official concatenates the 2x2 neighbours x0 (0,0), x1 (1,0), x2 (0,1), x3 (1,1) as
+        # channel blocks; mmdet's nn.Unfold gives channel-major columns over (0,0), (0,1), (1,0), (1,1).
+        reduction = state['backbone.layers.0.downsample.reduction.weight']  # (2C, 4C), C = 192
+        torch.testing.assert_close(own['backbone.stages.0.downsample.reduction.weight'].view(384, 192, 4),
+                                   reduction.view(384, 4, 192)[:, [0, 2, 1, 3]].transpose(1, 2))
+        norm = state['backbone.layers.2.downsample.norm.weight']  # (4C), C = 768
+        torch.testing.assert_close(own['backbone.stages.2.downsample.norm.weight'].view(768, 4),
+                                   norm.view(4, 768)[[0, 2, 1, 3]].t())
+    for key, official in pairs.items():
+        torch.testing.assert_close(own[key], state[official], msg=key)
