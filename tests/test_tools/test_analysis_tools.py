@@ -1,4 +1,4 @@
-"""get_flops, benchmark, analyze_logs and publish_model on small inputs, in-process."""
+"""get_flops, benchmark, benchmark_panoptic_segformer, analyze_logs and publish_model on small inputs, in-process."""
 import json
 import os.path as osp
 import re
@@ -95,3 +95,18 @@ def test_publish_model_strips_training_state(repo_root, tmp_path):
     assert torch.equal(torch.load(ema)['state_dict']['w'], torch.full((2, ), 2.0))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         tool.process_checkpoint(str(tmp_path / 'nope.pth'), str(tmp_path / 'x.pth'))
+
+
+def test_panoptic_segformer_benchmark_times_model_and_merge(repo_root, tmp_path):
+    tool = _load_tool(repo_root, 'tools/analysis_tools/benchmark_panoptic_segformer.py')
+    out = tmp_path / 'psf.json'
+    result = tool.main(['--models', 'psf', '--precisions', 'fp32', '--shape', '64', '96', '--warmup', '0',
+                        '--repeat', '1', '--device', 'cpu', '--out', str(out)])
+    (model, ) = result['models']
+    assert model['model'] == 'Panoptic SegFormer R-50' and model['shape'] == [64, 96]
+    assert model['latency_ms_median'] > 0 and model['ratio_to_psf'] == 1.0
+    merge = result['merge']
+    assert (merge['things'], merge['stuff'], merge['ori_shape']) == (100, 53, [64, 96])
+    assert 0 < merge['segments'] <= 153 and merge['latency_ms_median'] > 0
+    saved = json.loads(out.read_text())
+    assert saved['merge']['test_cfg']['merge'] == 'paint' and saved['models'][0]['precision'] == 'fp32'
