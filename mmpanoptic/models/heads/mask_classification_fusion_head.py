@@ -226,7 +226,7 @@ class MaskClassificationFusionHead(BaseModule):
             eligible = ~is_thing | (scores >= self.score_thr)
         query_index = torch.nonzero(candidates).flatten()
         if self.rescore != 'none':
-            masks = probs[query_index]
+            masks = probs if len(query_index) == len(probs) else probs[query_index]
         else:
             masks = self.resize_masks(mask_logits[query_index], meta, rescale)
         args = (masks, scores[query_index], labels[query_index], eligible[query_index], self.num_things_classes,
