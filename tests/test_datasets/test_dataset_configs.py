@@ -13,7 +13,11 @@ VIDEO = {'KITTISTEPDataset', 'CityscapesVPSDataset', 'VIPSegDataset', 'Synthetic
 
 
 def transform_types(pipeline):
+    """Every transform type of a pipeline, inside ``transforms`` and ``RandomChoice`` policies too."""
     for step in pipeline:
+        if isinstance(step, (list, tuple)):  # a policy of RandomChoice / AutoAugment
+            yield from transform_types(step)
+            continue
         yield step['type']
         yield from transform_types(step.get('transforms', []))
 
