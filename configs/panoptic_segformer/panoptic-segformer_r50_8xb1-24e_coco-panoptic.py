@@ -7,26 +7,5 @@
 # Test: short side 800, long side 1333, batch 1, no padding; mask-wise merge at quality 0.25 (things and stuff).
 _base_ = [
     '../_base_/models/panoptic_segformer_r50.py', '../_base_/datasets/coco_panoptic_detr-aug.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/schedule_panoptic-segformer_24e.py', '../_base_/default_runtime.py'
 ]
-
-max_epochs = 24
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[18], gamma=0.1)
-]
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.4e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
-    # mmengine matches custom keys as substrings of the parameter names: 'backbone' only matches backbone.*,
-    # 'reference_points' matches reference_points_fc.* (the official transformer.reference_points).
-    paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0.1),
-            'sampling_offsets': dict(lr_mult=0.1),
-            'reference_points': dict(lr_mult=0.1)
-        }))
-auto_scale_lr = dict(enable=False, base_batch_size=8)

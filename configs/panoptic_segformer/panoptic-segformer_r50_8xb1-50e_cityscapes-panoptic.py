@@ -6,7 +6,7 @@
 # instance-aware 512x1024 crop, colour jitter, flip); test at 1024x2048. One stuff query per stuff class (11).
 _base_ = [
     '../_base_/models/panoptic_segformer_r50.py', '../_base_/datasets/cityscapes_panoptic.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/schedule_panoptic-segformer_24e.py', '../_base_/default_runtime.py'
 ]
 num_things_classes = 8
 num_stuff_classes = 11
@@ -17,20 +17,7 @@ train_dataloader = dict(batch_size=1, num_workers=2, sampler=dict(type='DefaultS
 
 max_epochs = 50
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[40], gamma=0.1)
 ]
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.4e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
-    paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0.1),
-            'sampling_offsets': dict(lr_mult=0.1),
-            'reference_points': dict(lr_mult=0.1)
-        }))
-auto_scale_lr = dict(enable=False, base_batch_size=8)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3))

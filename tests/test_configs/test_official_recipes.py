@@ -101,3 +101,35 @@ def test_mapillary_training_sizes_are_the_official_sixteen(name):
 def test_yoso_coco_trains_on_every_image():
     cfg = Config.fromfile(osp.join(REPO, 'configs/yoso/yoso_r50_4xb4-368k_coco-panoptic.py'))
     assert cfg.train_dataloader.dataset.filter_cfg is None
+
+
+PSF = 'configs/panoptic_segformer/panoptic-segformer_{}-panoptic.py'
+
+
+@pytest.mark.parametrize('name,epochs,step,quality', [('r50_8xb1-12e_coco', 12, 8, 0.25),
+                                                      ('r50_8xb1-24e_coco', 24, 18, 0.25),
+                                                      ('r101_8xb1-24e_coco', 24, 18, 0.25),
+                                                      ('pvtv2-b5_8xb1-24e_coco', 24, 18, 0.3),
+                                                      ('swin-l_8xb1-24e_coco', 24, 18, 0.3)])
+def test_panoptic_segformer_recipe_is_the_released_one(name, epochs, step, quality):
+    """Official configs/panformer/*.py: AdamW 1.4e-4, wd 1e-4, x0.1 on backbone / sampling offsets / reference
+    points, clip 0.1, one step; 300 queries, 6 + 6 deformable layers, mask decoders of 4 and 6 layers,
+    the R-50 / R-101 (0.25) and PVTv2-B5 / Swin-L (0.3) quality thresholds, overlap 0.4 / 0.2."""
+    cfg = Config.fromfile(osp.join(REPO, PSF.format(name)))
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == ('AdamW', 1.4e-4, 1e-4)
+    assert cfg.optim_wrapper.clip_grad.max_norm == 0.1
+    assert {k: v.lr_mult for k, v in cfg.optim_wrapper.paramwise_cfg.custom_keys.items()} == {
+        'backbone': 0.1, 'sampling_offsets': 0.1, 'reference_points': 0.1}
+    assert cfg.train_cfg.max_epochs == epochs
+    assert [(s.type, s.milestones, s.gamma) for s in cfg.param_scheduler] == [('MultiStepLR', [step], 0.1)]
+    assert cfg.train_dataloader.batch_size * 8 == cfg.auto_scale_lr.base_batch_size == 8
+    model = cfg.model
+    assert (model.num_queries, model.encoder.num_layers, model.decoder.num_layers) == (300, 6, 6)
+    assert model.bbox_head.things_mask_decoder.num_layers == 4
+    assert model.bbox_head.stuff_mask_decoder.num_layers == 6 and model.bbox_head.stuff_mask_decoder.with_self_attn
+    test = model.test_cfg
+    assert (test.score_thr, test.stuff_score_thr, test.overlap_thr, test.stuff_overlap_thr) == (
+        quality, quality, 0.4, 0.2)
+    assert model.train_cfg.filter_assigner.stop_rule == 'official'
+    assert [c.weight for c in model.train_cfg.mask_assigner.match_costs] == [4.0, 5.0, 2.0, 2.0]
