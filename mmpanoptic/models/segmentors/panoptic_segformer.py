@@ -19,9 +19,11 @@ class PanopticSegFormer(DeformableDETR):
     :class:`MaskClassificationFusionHead` (rescoring by mask quality and the mask-wise paint merge).
 
     ``predict`` fills ``pred_panoptic_seg`` (``label + instance_id * INSTANCE_OFFSET``, VOID =
-    ``num_classes``, ``torch.long``). Padded batches give each image the result it has alone up to the
-    backbone's border effects: the decoders ignore padded tokens and the masks are cropped to the image's
-    cells before the resize (``mask_resize='crop_direct'``).
+    ``num_classes``, ``torch.long``). Padded batches (the official code runs batch 1 without padding): the
+    mask decoders ignore padded tokens and the masks are cropped to the image's cells of the /8 grid before the
+    resize (``mask_resize='crop_direct'``), so the merge sees the grid the image has alone. The features are
+    close to, not equal to, the un-padded ones: the backbone's receptive fields and the neck's GroupNorm see
+    the padding, and mmdet's deformable attention normalises its sampling offsets by the padded size.
 
     Args:
         num_things_classes (int): thing classes. num_stuff_classes (int): stuff classes.
