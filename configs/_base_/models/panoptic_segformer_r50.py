@@ -48,7 +48,10 @@ model = dict(
         num_layers=6,
         return_intermediate=True,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=embed_dims, num_heads=8, dropout=0.1, batch_first=True),
+            # mmcv's deprecated `dropout=0.1` spelled out (it would also overwrite the default dropout_layer of
+            # every MultiheadAttention built later in the process: a mutable default argument).
+            self_attn_cfg=dict(embed_dims=embed_dims, num_heads=8, attn_drop=0.1,
+                               dropout_layer=dict(type='Dropout', drop_prob=0.1), batch_first=True),
             cross_attn_cfg=dict(embed_dims=embed_dims, num_heads=8, num_levels=4, num_points=4,
                                 batch_first=True),
             ffn_cfg=dict(embed_dims=embed_dims, feedforward_channels=1024, ffn_drop=0.1)),

@@ -485,3 +485,19 @@ def test_official_pvtv2_and_swin_backbones_load_strictly_through_the_tool_loader
                                    norm.view(4, 768)[[0, 2, 1, 3]].t())
     for key, official in pairs.items():
         torch.testing.assert_close(own[key], state[official], msg=key)
+
+
+def test_building_the_model_leaves_mmcv_attention_defaults_alone():
+    """mmcv's MultiheadAttention writes its deprecated ``dropout`` argument into its mutable default
+    ``dropout_layer``: a config using it would change every model built after it in the process (YOSO's
+    losses changed after a Panoptic SegFormer model was built). The configs spell the dropout out."""
+    import inspect
+
+    from mmcv.cnn.bricks.transformer import MultiheadAttention
+    default = inspect.signature(MultiheadAttention.__init__).parameters['dropout_layer'].default
+    before = dict(default)
+    for path in (BASE, SYNTHETIC, V1):
+        cfg = Config.fromfile(path)
+        cfg.model.backbone.init_cfg = None
+        MODELS.build(cfg.model)
+    assert default == before == dict(type='Dropout', drop_prob=0.)
