@@ -6,6 +6,7 @@ function (detectron2's checkpointer and timm's ``checkpoint_filter_fn`` are the 
 :mod:`mmpanoptic.engine.load`, calls :func:`adapt_state_dict` for ``tools/test.py``, ``load_from`` /
 ``--resume``, ``init_model``, pretrained ``init_cfg`` weights and ``tools/model_converters/``.
 """
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -174,3 +175,13 @@ def category_id_rows(classes: ClassLayout, owner: str) -> List[int]:
                                     f'{classes.num_classes} classes')
     order = sorted(ids)
     return [order.index(cat_id) for cat_id in ids]
+
+
+def first_rule(key: str, rules: Sequence[tuple]) -> Optional[str]:
+    """``key`` renamed by the first of ``rules`` (``(pattern, replacement)`` pairs for ``re.subn``) that matches
+    it; None when none does."""
+    for pattern, repl in rules:
+        new, count = re.subn(pattern, repl, key)
+        if count:
+            return new
+    return None

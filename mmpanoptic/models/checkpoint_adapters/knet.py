@@ -10,7 +10,8 @@ semantic head) are moved to mmpanoptic's things-first order. RT-K-Net's backbone
 import re
 from typing import List, Tuple
 
-from .base import ClassLayout, CheckpointAdapter, StateDict, permute_class_rows, register_adapter, stuff_first_rows
+from .base import (ClassLayout, CheckpointAdapter, StateDict, first_rule, permute_class_rows, register_adapter,
+                   stuff_first_rows)
 
 _KNET_RULES: List[Tuple[str, str]] = [
     (r'^rpn_head\.', 'panoptic_head.proposal_head.'),
@@ -64,10 +65,7 @@ def convert_rtknet(state_dict: StateDict, classes: ClassLayout) -> StateDict:
     rows = stuff_first_rows(classes)
     out = {}
     for key, value in state_dict.items():
-        for pattern, repl in _RTKNET_RULES:
-            key, count = re.subn(pattern, repl, key)
-            if count:
-                break
+        key = first_rule(key, _RTKNET_RULES) or key
         if _RTKNET_CLASS_ROWS.search(key):
             value = permute_class_rows(value, rows)
         out[key] = value

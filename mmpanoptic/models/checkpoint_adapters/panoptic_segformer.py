@@ -28,7 +28,7 @@ import re
 from mmdet.models.backbones.pvt import pvt_convert
 from mmdet.models.backbones.swin import swin_converter
 
-from .base import ClassLayout, CheckpointAdapter, CheckpointFamilyError, StateDict, register_adapter
+from .base import ClassLayout, CheckpointAdapter, CheckpointFamilyError, StateDict, first_rule, register_adapter
 
 LEGACY_RENAMES = (('.mask_head.', '.things_mask_head.'), ('.mask_head2.', '.stuff_mask_head.'),
                   ('.cls_branches2.', '.cls_thing_branches.'))
@@ -109,11 +109,8 @@ def convert_panoptic_segformer(state_dict: StateDict, classes: ClassLayout) -> S
         key = legacy_renamed(key)
         if key.startswith(DROPPED_PREFIXES):
             continue
-        for pattern, repl in _RULES:
-            new, count = re.subn(pattern, repl, key)
-            if count:
-                break
-        else:
+        new = first_rule(key, _RULES)
+        if new is None:
             unknown.append(key)
             continue
         out[new] = value

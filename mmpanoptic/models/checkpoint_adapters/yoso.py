@@ -10,7 +10,7 @@ staying last.
 import re
 
 from .base import (ClassLayout, CheckpointAdapter, CheckpointFamilyError, StateDict, category_id_rows,
-                   permute_class_rows, register_adapter)
+                   first_rule, permute_class_rows, register_adapter)
 
 # Buffers of the official model without a counterpart: the loss's class weights and preprocessing constants.
 OFFICIAL_DROPPED_KEYS = ('yoso_head.criterion.empty_weight', 'pixel_mean', 'pixel_std')
@@ -46,13 +46,11 @@ def convert_yoso(state_dict: StateDict, classes: ClassLayout) -> StateDict:
     for key, value in state_dict.items():
         if key in OFFICIAL_DROPPED_KEYS:
             continue
-        for pattern, repl in _RULES:
-            key, count = re.subn(pattern, repl, key)
-            if count:
-                break
-        else:
+        new = first_rule(key, _RULES)
+        if new is None:
             unknown.append(key)
             continue
+        key = new
         if _CLASS_ROWS.match(key):
             rows = rows or category_id_rows(classes, 'official YOSO checkpoint')
             value = permute_class_rows(value, rows, extra_rows=1)
