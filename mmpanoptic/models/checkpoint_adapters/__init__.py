@@ -5,3 +5,4 @@ from .base import (CheckpointAdapter, CheckpointFamilyError, ClassLayout, adapt_
 from .knet import KNET, RTKNET, convert_knet, convert_rtknet  # noqa: F401
 from .yoso import OFFICIAL_DROPPED_KEYS, YOSO, convert_yoso  # noqa: F401
 from .panoptic_segformer import PANOPTIC_SEGFORMER, convert_panoptic_segformer  # noqa: F401
+from .rt_panoptic import RT_PANOPTIC, convert_rt_panoptic  # noqa: F401

@@ -1,6 +1,6 @@
 """The checkpoint adapter registry: one pure function per model family from its official layout to ours.
 
-Each family (K-Net, RT-K-Net, YOSO) registers a :class:`CheckpointAdapter`: the key prefixes that only its
+Each family (K-Net, RT-K-Net, YOSO, Panoptic SegFormer, RT-PanoNet) registers a :class:`CheckpointAdapter`: the key prefixes that only its
 official layout has, the prefixes that only mmpanoptic's layout of the family has, and a pure ``convert``
 function (detectron2's checkpointer and timm's ``checkpoint_filter_fn`` are the models). The one loader,
 :mod:`mmpanoptic.engine.load`, calls :func:`adapt_state_dict` for ``tools/test.py``, ``load_from`` /

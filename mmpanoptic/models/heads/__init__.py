@@ -8,3 +8,4 @@ from .mask_classification_fusion_head import MaskClassificationFusionHead  # noq
 from .yoso_head import YOSOHead  # noqa: F401
 from .panoptic_segformer_head import PanopticSegFormerHead  # noqa: F401
 from .panoptic_segformer_v1_head import PanopticSegFormerV1Head  # noqa: F401
+from .rt_pano_head import RTPanoHead, RTPanoOutputs  # noqa: F401

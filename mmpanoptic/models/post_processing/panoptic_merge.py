@@ -198,3 +198,48 @@ def merge_panoptic_paint(mask_probs: Tensor,
         panoptic[mask & ~painted] = codes[k]
         painted |= mask
     return MergeResult(panoptic, codes)
+
+
+def merge_instances_and_semantics(thing_masks: Tensor,
+                                  scores: Tensor,
+                                  labels: Tensor,
+                                  semantic: Tensor,
+                                  num_things: int,
+                                  num_classes: int,
+                                  overlap_thr: float = 0.5,
+                                  stuff_area_thr: int = 4096) -> MergeResult:
+    """The heuristic of Kirillov et al. (panopticapi's ``combine_semantic_and_instance_predictions``): paint
+    the instances, then the stuff of a semantic segmentation on the pixels left free.
+
+    1. Instances by descending score (callers pass the ones above their score threshold): dropped if more
+       than ``overlap_thr`` of the mask is painted already, else written on its free pixels
+       (:func:`merge_panoptic_paint`);
+    2. every stuff class of ``semantic`` gets the free pixels it labels, unless fewer than
+       ``stuff_area_thr``; free pixels labelled with a thing class stay void.
+
+    Args:
+        thing_masks (Tensor): bool (N, H, W) instance masks.
+        scores (Tensor): (N,) instance scores.
+        labels (Tensor): (N,) thing labels.
+        semantic (Tensor): (H, W) long semantic labels (things first, then stuff).
+        num_things (int): number of thing classes.
+        num_classes (int): number of classes; the void label.
+        overlap_thr (float): Defaults to 0.5.
+        stuff_area_thr (int): minimum stuff area in pixels. Defaults to 4096.
+
+    Returns:
+        MergeResult: the map and the value each instance wrote (stuff is not a query: it has no code).
+    """
+    if thing_masks.shape[0] == 0:
+        panoptic = torch.full(semantic.shape, num_classes, dtype=torch.long, device=semantic.device)
+        codes = torch.full(scores.shape, num_classes, dtype=torch.long, device=semantic.device)
+    else:
+        panoptic, codes = merge_panoptic_paint(thing_masks, scores, labels, torch.ones_like(labels, dtype=torch.bool),
+                                               num_things, num_classes, overlap_thr=overlap_thr, mask_thr=0.5)
+    free = panoptic == num_classes
+    stuff = torch.where(free & (semantic >= num_things), semantic, num_classes)
+    area = torch.bincount(stuff.flatten(), minlength=num_classes + 1)
+    keep = area >= stuff_area_thr
+    keep[num_classes] = False
+    panoptic = torch.where(keep[stuff], stuff, panoptic)
+    return MergeResult(panoptic, codes)

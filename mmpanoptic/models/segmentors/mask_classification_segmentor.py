@@ -7,6 +7,23 @@ from mmengine.config import ConfigDict
 from mmpanoptic.registry import MODELS
 
 
+def with_class_counts(cfg: dict, counts: dict, name: str) -> ConfigDict:
+    """``cfg`` with the model's class ``counts`` written in; raises if it states a different count.
+
+    Args:
+        cfg (dict): a sub-module config (``panoptic_head`` ...).
+        counts (dict): ``num_things_classes`` / ``num_stuff_classes`` (and the like) of the model.
+        name (str): the sub-module's key in ``model``, for the message.
+    """
+    cfg = ConfigDict(cfg)
+    for key, value in counts.items():
+        if cfg.get(key, value) != value:
+            raise ValueError(f'model.{name}.{key} is {cfg[key]}, but the model\'s class counts give {value} '
+                             '(set num_things_classes and num_stuff_classes once, in model=dict(...))')
+        cfg[key] = value
+    return cfg
+
+
 @MODELS.register_module()
 class MaskClassificationSegmentor(MaskFormer):
     """mmdet's :class:`MaskFormer` flow (backbone -> neck -> ``panoptic_head`` -> ``panoptic_fusion_head``)
@@ -42,18 +59,8 @@ class MaskClassificationSegmentor(MaskFormer):
                  init_cfg=None):
         counts = dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes)
         fusion_counts = dict(counts, num_bound_kernels=num_stuff_classes) if self.bound_stuff_kernels else counts
-        panoptic_head = self._with_counts(panoptic_head, counts, 'panoptic_head')
-        panoptic_fusion_head = self._with_counts(panoptic_fusion_head, fusion_counts, 'panoptic_fusion_head')
+        panoptic_head = with_class_counts(panoptic_head, counts, 'panoptic_head')
+        panoptic_fusion_head = with_class_counts(panoptic_fusion_head, fusion_counts, 'panoptic_fusion_head')
         super().__init__(backbone=backbone, neck=neck, panoptic_head=panoptic_head,
                          panoptic_fusion_head=panoptic_fusion_head, train_cfg=train_cfg, test_cfg=test_cfg,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-
-    @staticmethod
-    def _with_counts(cfg: dict, counts: dict, name: str) -> ConfigDict:
-        cfg = ConfigDict(cfg)
-        for key, value in counts.items():
-            if cfg.get(key, value) != value:
-                raise ValueError(f'model.{name}.{key} is {cfg[key]}, but the model\'s class counts give {value} '
-                                 '(set num_things_classes and num_stuff_classes once, in model=dict(...))')
-            cfg[key] = value
-        return cfg

@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmpanoptic.registry import MODELS
-from .mask_classification_segmentor import MaskClassificationSegmentor
+from .mask_classification_segmentor import with_class_counts
 
 
 @MODELS.register_module()
@@ -57,8 +57,8 @@ class PanopticSegFormer(DeformableDETR):
         counts = dict(num_things_classes=num_things_classes, num_stuff_classes=num_stuff_classes)
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
-        bbox_head = MaskClassificationSegmentor._with_counts(bbox_head, counts, 'bbox_head')
-        fusion = MaskClassificationSegmentor._with_counts(panoptic_fusion_head, counts, 'panoptic_fusion_head')
+        bbox_head = with_class_counts(bbox_head, counts, 'bbox_head')
+        fusion = with_class_counts(panoptic_fusion_head, counts, 'panoptic_fusion_head')
         fusion.test_cfg = ConfigDict(test_cfg or {})
         super().__init__(backbone=backbone, neck=neck, encoder=encoder, decoder=decoder, bbox_head=bbox_head,
                          positional_encoding=positional_encoding, num_queries=num_queries,
