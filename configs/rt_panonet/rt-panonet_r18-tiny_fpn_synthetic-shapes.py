@@ -25,14 +25,15 @@ model = dict(
         sem_channels=32,
         sem_norm_cfg=dict(type='GN', num_groups=8),
         loc_norm_cfg=dict(type='GN', num_groups=16),
-        regress_ranges=((-1, 16), (16, 32), (32, 64), (64, 128), (128, 1e8))),
+        regress_ranges=((-1, 16), (16, 32), (32, 64), (64, 128), (128, 1e8)),
+        box_cls_normalizer='foreground'),
     test_cfg=dict(stuff_area_thr=16))
 
 train_dataloader = dict(num_workers=0, persistent_workers=False)
 val_dataloader = dict(num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 
-max_iters = 2000
+max_iters = 1200
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -34,7 +34,7 @@ from torch import Tensor
 
 from mmpanoptic.registry import MODELS
 from ..post_processing.dense_box_masks import (box_correlation, dense_box_map, distance_to_box, level_points,
-                                               query_boxes, query_mask_scores, upsample_mask_scores)
+                                               query_boxes, query_mask_scores, upsample_masks)
 from ..post_processing.panoptic_merge import merge_instances_and_semantics
 from ..targets.dense_targets import (ASSIGN_MODES, FCOS_RANGES, ImageGT, LocationTargets, image_gt, level_ranges, levelness_target,
                                      location_targets, point_owner, stack_levels)
@@ -53,6 +53,21 @@ class RTPanoOutputs(NamedTuple):
     centerness: List[Tensor]
     semantic: Tensor
     levelness: Optional[Tensor]
+
+    def flat(self) -> Tuple[Tensor, ...]:
+        """The tensors in one tuple: box_cls, box_reg, centerness (level 0 first), semantic, levelness."""
+        rest = (self.semantic, ) if self.levelness is None else (self.semantic, self.levelness)
+        return (*self.box_cls, *self.box_reg, *self.centerness, *rest)
+
+    @classmethod
+    def from_flat(cls, tensors: Sequence[Tensor], num_levels: int) -> 'RTPanoOutputs':
+        """The inverse of :meth:`flat` (3 L + 1 tensors without levelness, 3 L + 2 with)."""
+        if len(tensors) not in (3 * num_levels + 1, 3 * num_levels + 2):
+            raise ValueError(f'expected {3 * num_levels + 1} or {3 * num_levels + 2} tensors for {num_levels} '
+                             f'levels, got {len(tensors)}')
+        levels = [list(tensors[i * num_levels:(i + 1) * num_levels]) for i in range(3)]
+        rest = list(tensors[3 * num_levels:])
+        return cls(*levels, rest[0], rest[1] if len(rest) == 2 else None)
 
 
 def _tower(in_channels: int, channels: int, num_convs: int, norm_cfg: dict) -> nn.Sequential:
@@ -299,7 +314,12 @@ class RTPanoHead(BaseModule):
         void = ``num_classes``), ``pred_sem_seg.sem_seg`` (1, H, W) long and ``pred_instances`` (``bboxes``,
         ``scores``, ``labels``; ``masks`` with ``instance_masks``), at ``ori_shape`` when ``rescale``.
         """
-        outs = self(feats)
+        return self.predict_by_outputs(self(feats), batch_data_samples, rescale=rescale)
+
+    def predict_by_outputs(self, outs: RTPanoOutputs, batch_data_samples: SampleList,
+                           rescale: bool = True) -> SampleList:
+        """The post-processing of :meth:`predict` on raw outputs (of this head, or of an exported network:
+        see :meth:`RTPanoOutputs.from_flat`)."""
         cfg = self.test_cfg
         grid_size = tuple(outs.levelness.shape[-2:]) if self.use_levelness else \
             (outs.semantic.shape[-2] * 2, outs.semantic.shape[-1] * 2)
@@ -325,7 +345,7 @@ class RTPanoHead(BaseModule):
             semantic = semantic[0].argmax(0)
             mask_thr = cfg.get('mask_thr', 0.4)
             pasted = queries.scores >= cfg.get('instance_score_thr', 0.5)
-            masks = upsample_mask_scores(scores[pasted], padded, img_shape, out_shape) >= mask_thr
+            masks = upsample_masks(scores[pasted], padded, img_shape, out_shape, mask_thr)
             merged = merge_instances_and_semantics(masks, queries.scores[pasted], queries.labels[pasted], semantic,
                                                    self.num_things_classes, self.num_classes,
                                                    overlap_thr=cfg.get('overlap_thr', 0.5),
@@ -335,7 +355,7 @@ class RTPanoHead(BaseModule):
                 boxes = boxes / boxes.new_tensor(meta['scale_factor']).repeat(2)
             instances = InstanceData(bboxes=boxes, scores=queries.scores, labels=queries.labels)
             if cfg.get('instance_masks', False):
-                instances.masks = upsample_mask_scores(scores, padded, img_shape, out_shape) >= mask_thr
+                instances.masks = upsample_masks(scores, padded, img_shape, out_shape, mask_thr)
             sample.pred_instances = instances
             sample.pred_panoptic_seg = PixelData(sem_seg=merged.panoptic[None])
             sample.pred_sem_seg = PixelData(sem_seg=semantic[None])

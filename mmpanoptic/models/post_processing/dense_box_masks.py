@@ -14,11 +14,12 @@ The steps, for one image (:func:`query_boxes` then :func:`dense_box_map` and :fu
    takes the best-matching one.
 4. **Mask scores** ``M(x, y, j) = corr(B(x, y), B_j) * P_sem(x, y, c_j)``, where ``corr`` is the paper's IoU
    or the released code's smoothed GIoU (:func:`box_correlation`); the masks are ``M >= mask_thr`` after a
-   bilinear x4 upsampling (:func:`upsample_mask_scores`).
+   bilinear x4 upsampling (:func:`upsample_masks`).
 
-Memory is O(P * h * w / 16) for P queries at input size (h, w); the full-resolution masks are made only for
-the queries that are pasted (see :class:`~mmpanoptic.models.heads.RTPanoHead`). The only host
-synchronisation is inside mmcv's NMS (its output size); there is no Python loop over classes or queries.
+Memory is O(P * h * w / 16) for P queries at input size (h, w): the correlation runs on chunks of queries,
+and the full-resolution masks are made (as bool) only for the queries that are pasted (see
+:class:`~mmpanoptic.models.heads.RTPanoHead`). The only host synchronisation is inside mmcv's NMS (its
+output size); there is no Python loop over classes, and queries are visited in chunks of 16.
 """
 from typing import NamedTuple, Optional, Sequence, Tuple
 
@@ -184,7 +185,8 @@ def box_correlation(queries: Tensor, dense: Tensor, mode: str) -> Tensor:
     return (inter + 1.0) / (union + 1.0) - (enclose - union) / enclose
 
 
-def query_mask_scores(queries: QueryBoxes, dense_boxes: Tensor, semantic_probs: Tensor, mode: str) -> Tensor:
+def query_mask_scores(queries: QueryBoxes, dense_boxes: Tensor, semantic_probs: Tensor, mode: str,
+                      chunk: int = 16) -> Tensor:
     """Step 4: ``M(x, y, j) = corr(B(x, y), B_j) * P_sem(x, y, c_j)`` of one image at the /4 grid.
 
     Args:
@@ -193,25 +195,39 @@ def query_mask_scores(queries: QueryBoxes, dense_boxes: Tensor, semantic_probs: 
         semantic_probs (Tensor): (num_things, h, w) probabilities of the thing classes (of a softmax over
             all classes), in thing-label order.
         mode (str): the correlation, see :func:`box_correlation`.
+        chunk (int): queries per step; bounds the (chunk, h * w) temporaries of the correlation, so that
+            the peak memory stays close to that of the result. Defaults to 16.
 
     Returns:
         Tensor: (P, h, w).
     """
-    corr = box_correlation(queries.boxes, dense_boxes, mode)
-    if corr.dim() == 3:  # (L, P, Q): no levelness, the best matching level of each pixel
-        corr = corr.max(dim=0).values
-    return corr.view(-1, *semantic_probs.shape[-2:]) * semantic_probs[queries.labels]
+    size = semantic_probs.shape[-2:]
+    scores = semantic_probs.new_empty((queries.boxes.shape[0], *size))
+    for start in range(0, queries.boxes.shape[0], chunk):
+        part = slice(start, start + chunk)
+        corr = box_correlation(queries.boxes[part], dense_boxes, mode)
+        if corr.dim() == 3:  # (L, p, Q): no levelness, the best matching level of each pixel
+            corr = corr.max(dim=0).values
+        scores[part] = corr.view(-1, *size) * semantic_probs[queries.labels[part]]
+    return scores
 
 
-def upsample_mask_scores(scores: Tensor, padded_shape: Tuple[int, int], img_shape: Tuple[int, int],
-                         ori_shape: Optional[Tuple[int, int]] = None) -> Tensor:
-    """Mask scores (P, h, w) at the /4 grid to (P, H, W): bilinear to the padded input size, cropped to the
-    image and, when ``ori_shape`` differs, resized bilinearly to it (the released code stops at the crop)."""
-    if scores.shape[0] == 0:
-        return scores.new_zeros((0, *(ori_shape or img_shape)))
-    full = F.interpolate(scores[None], size=padded_shape, mode='bilinear', align_corners=False)
-    full = full[..., :img_shape[0], :img_shape[1]]
-    if ori_shape is not None and tuple(ori_shape) != tuple(img_shape):
-        full = F.interpolate(full, size=ori_shape, mode='bilinear', align_corners=False)
-    return full[0]
+def upsample_masks(scores: Tensor, padded_shape: Tuple[int, int], img_shape: Tuple[int, int],
+                   ori_shape: Optional[Tuple[int, int]] = None, mask_thr: float = 0.4, chunk: int = 16) -> Tensor:
+    """Step 4's masks: scores (P, h, w) at the /4 grid upsampled bilinearly to the padded input size, cropped
+    to the image and, when ``ori_shape`` differs, resized bilinearly to it (the released code stops at the
+    crop), then ``>= mask_thr``; ``chunk`` queries at a time (only the bool result is kept at full size).
 
+    Returns:
+        Tensor: bool (P, H, W) at ``ori_shape`` (else ``img_shape``).
+    """
+    out_shape = tuple(ori_shape or img_shape)
+    masks = torch.zeros((scores.shape[0], *out_shape), dtype=torch.bool, device=scores.device)
+    for start in range(0, scores.shape[0], chunk):
+        full = F.interpolate(scores[None, start:start + chunk], size=padded_shape, mode='bilinear',
+                             align_corners=False)
+        full = full[..., :img_shape[0], :img_shape[1]]
+        if out_shape != tuple(img_shape):
+            full = F.interpolate(full, size=out_shape, mode='bilinear', align_corners=False)
+        masks[start:start + chunk] = full[0] >= mask_thr
+    return masks

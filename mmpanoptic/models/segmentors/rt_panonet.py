@@ -63,6 +63,8 @@ class RTPanoNet(BaseDetector):
         :meth:`RTPanoHead.predict`)."""
         return self.panoptic_head.predict(self.extract_feat(batch_inputs), batch_data_samples, rescale=rescale)
 
-    def _forward(self, batch_inputs: Tensor, batch_data_samples: Optional[SampleList] = None) -> tuple:
-        """The network without post-processing (what ONNX export traces): the head's raw outputs."""
-        return tuple(self.panoptic_head(self.extract_feat(batch_inputs)))
+    def _forward(self, batch_inputs: Tensor, batch_data_samples: Optional[SampleList] = None) -> Tuple[Tensor, ...]:
+        """The network without post-processing (what ONNX export traces): the head's raw outputs as one flat
+        tuple (:meth:`RTPanoOutputs.flat`; :meth:`RTPanoOutputs.from_flat` and
+        :meth:`RTPanoHead.predict_by_outputs` turn them into predictions)."""
+        return self.panoptic_head(self.extract_feat(batch_inputs)).flat()

@@ -21,6 +21,7 @@ from mmengine.structures import InstanceData, PixelData
 
 from mmpanoptic.engine.load import CheckpointMismatchError, load_weights
 from mmpanoptic.models.checkpoint_adapters import ClassLayout, convert_rt_panoptic
+from mmpanoptic.models.heads import RTPanoOutputs
 from mmpanoptic.models.losses import ExplicitMaskLoss
 from mmpanoptic.models.post_processing import (QueryBoxes, box_correlation, dense_box_map,
                                                merge_instances_and_semantics, query_boxes, query_mask_scores)
@@ -63,7 +64,9 @@ def test_head_output_shapes_on_a_padded_input():
     model = _tiny_model().eval()
     x = torch.rand(2, 3, 256, 384)
     with torch.no_grad():
-        box_cls, box_reg, centerness, semantic, levelness = model._forward(x)
+        flat = model._forward(x)
+    assert len(flat) == 17  # 3 x 5 levels, semantics, levelness
+    box_cls, box_reg, centerness, semantic, levelness = RTPanoOutputs.from_flat(flat, 5)
     for i, stride in enumerate((8, 16, 32, 64, 128)):
         size = (256 // stride, 384 // stride)
         assert box_cls[i].shape == (2, 4, *size) and box_reg[i].shape == (2, 4, *size)
@@ -98,8 +101,8 @@ def test_one_shared_tower_and_no_levelness_switches():
     model = _tiny_model(shared_tower=True, use_levelness=False)
     assert model.panoptic_head.sem_tower is None and model.panoptic_head.levelness_conv is None
     assert model.panoptic_head.box_cls_conv.in_channels == 64  # the localisation tower's width
-    outs = model._forward(torch.rand(1, 3, 128, 128))
-    assert outs[4] is None
+    outs = RTPanoOutputs.from_flat(model._forward(torch.rand(1, 3, 128, 128)), 5)
+    assert outs.levelness is None
 
 
 # ------------------------------------------------------------------------------------- target assignment
