@@ -16,6 +16,7 @@ from mmpanoptic.engine import CheckpointAdapterHook
 from mmpanoptic.engine.load import CheckpointMismatchError
 from mmpanoptic.evaluation.metrics.dump_results import load_predictions
 from mmpanoptic.registry import MODELS
+from mmpanoptic.structures.panoptic_encoding import INSTANCE_OFFSET
 from mmpanoptic.utils import register_all_modules
 
 register_all_modules()
@@ -177,3 +178,60 @@ def test_official_panoptic_segformer_file_through_test_tool(tmp_path, tiny_confi
         pan_a, pan_b = a['pred_panoptic_seg']['sem_seg'], b['pred_panoptic_seg']['sem_seg']
         assert torch.equal(pan_a, pan_b)
     assert any(bool((p['pred_panoptic_seg']['sem_seg'] != 7).any()) for p in our_preds), 'all void'
+
+
+# The released RT-PanoNet layout (TRI-ML/realtime_panoptic: torchvision ResNet + FPN under ``backbone.``, the
+# head's nn.Sequential towers of conv, GN, ReLU), restated from the official module tree for these tests.
+def _rt_panonet_official_name(key):
+    key = re.sub(r'^backbone\.(?!body\.)', 'backbone.body.', key)
+    key = re.sub(r'^neck\.lateral_convs\.(\d)\.conv\.', r'backbone.fpn.inner_blocks.\1.', key)
+    key = re.sub(r'^neck\.fpn_convs\.([0-2])\.conv\.', r'backbone.fpn.layer_blocks.\1.', key)
+    key = re.sub(r'^neck\.fpn_convs\.3\.conv\.', 'backbone.fpn.extra_blocks.p6.', key)
+    key = re.sub(r'^neck\.fpn_convs\.4\.conv\.', 'backbone.fpn.extra_blocks.p7.', key)
+    tower = re.match(r'^panoptic_head\.(sem|loc)_tower\.(\d+)\.(conv|gn)\.(.*)$', key)
+    if tower:
+        index = 3 * int(tower[2]) + (0 if tower[3] == 'conv' else 1)
+        return f'panoptic_head.{"cls" if tower[1] == "sem" else "bbox"}_tower.{index}.{tower[4]}'
+    names = dict(semantic_conv='cls_logits', box_cls_conv='box_cls_logits', box_reg_conv='bbox_pred',
+                 centerness_conv='centerness', levelness_conv='levelness')
+    return re.sub(r'^panoptic_head\.(\w+_conv)\.', lambda m: f'panoptic_head.{names[m[1]]}.', key)
+
+
+def test_official_rt_panonet_file_through_test_tool(tmp_path, tiny_config, repo_root):
+    """A released-layout RT-PanoNet file (a plain state dict: no wrapper, stuff-first semantic rows, 1-element
+    scales, no BN step counters) gives, through ``tools/test.py``, the predictions of the same weights saved
+    by mmpanoptic."""
+    data_root = tmp_path / 'data'
+    generate_image_dataset(str(data_root), seed=5, num_train=2, num_val=4, size=(64, 64))
+    config = tiny_config(tmp_path, 'configs/rt_panonet/rt-panonet_r18-tiny_fpn_synthetic-shapes.py', data_root)
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    ours = model.state_dict()
+    things = model.num_things_classes
+    official = {}
+    for key, value in ours.items():
+        if key.endswith('num_batches_tracked'):
+            continue
+        if key.startswith('panoptic_head.semantic_conv.'):  # official rows: stuff first
+            value = torch.cat([value[things:], value[:things]])
+        if key.startswith('panoptic_head.scales.'):
+            value = value.reshape(1)
+        official[_rt_panonet_official_name(key)] = value
+    assert not any(k.startswith(('neck.', 'panoptic_head.sem_tower', 'panoptic_head.loc_tower')) for k in official)
+    torch.save(official, tmp_path / 'rt_official.pth')
+    torch.save({'state_dict': ours}, tmp_path / 'rt_ours.pth')
+    test_tool = _tool(repo_root, 'tools/test.py')
+    runs = {}
+    for name in ('official', 'ours'):
+        out = str(tmp_path / f'{name}_preds.pth')
+        metrics = test_tool.main([str(config), str(tmp_path / f'rt_{name}.pth'), '--work-dir', str(tmp_path / name),
+                                  '--out', out, '--cfg-options', 'model.test_cfg.instance_score_thr=0.0',
+                                  'model.test_cfg.score_thr=0.0', 'model.test_cfg.mask_thr=-2.0'])
+        runs[name] = metrics, load_predictions(out)
+    assert 'coco_panoptic/PQ' in runs['official'][0] and runs['official'][0] == runs['ours'][0]
+    (_, official_preds), (_, our_preds) = runs['official'], runs['ours']
+    assert len(official_preds) == len(our_preds) == 4
+    for a, b in zip(official_preds, our_preds):
+        assert torch.equal(a['pred_panoptic_seg']['sem_seg'], b['pred_panoptic_seg']['sem_seg'])
+    assert any(bool((p['pred_panoptic_seg']['sem_seg'] >= INSTANCE_OFFSET).any()) for p in our_preds), 'no thing'
