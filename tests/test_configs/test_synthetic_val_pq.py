@@ -24,6 +24,7 @@ CONFIGS = {
     'configs/yoso/yoso_r18-tiny_synthetic-shapes.py': 'YOSO',
     'configs/panoptic_segformer/panoptic-segformer_r18-tiny_synthetic-shapes.py': 'Panoptic-SegFormer',
     'configs/rtknet/rtknet_rtformer-tiny_synthetic-shapes.py': 'RT-K-Net',
+    'configs/rt_panonet/rt-panonet_r18-tiny_fpn_synthetic-shapes.py': 'RT-PanoNet',
     'configs/knet/knet_s3_r18-tiny_fpn_synthetic-shapes.py': 'K-Net',
 }
 PARALLEL_RUNS = 2

@@ -105,7 +105,7 @@ def _batch(model, training, **kwargs):
 
 
 @pytest.mark.parametrize('path', [_param(p) for p in MODEL_CONFIGS])
-def test_model_contract(path, tmp_path):
+def test_model_contract(path, official_layout_files):
     model = _build(path)
     assert hasattr(model, 'num_things_classes') and hasattr(model, 'num_stuff_classes')
     num_classes = model.num_things_classes + model.num_stuff_classes
@@ -132,13 +132,23 @@ def test_model_contract(path, tmp_path):
             assert outputs and all(torch.isfinite(t.float()).all() for t in outputs), dtype
 
     family = getattr(model, 'checkpoint_family', None)
-    for other, layout in LAYOUT_OF.items():
+    for other, path_other in official_layout_files.items():
         if other == family:
             continue
-        with open(osp.join(REPO, 'tests', 'data', 'official_layouts', layout)) as f:
-            data = json.load(f)
-        path_other = str(tmp_path / f'{other}.pth')
-        weights = {k: torch.zeros(s) for k, s in data['keys'].items()}
-        torch.save(weights if data['wrapper'] is None else {data['wrapper']: weights}, path_other)  # None: plain
         with pytest.raises(CheckpointMismatchError, match=f'{other}.pth: the checkpoint holds'):
             load_weights(model, path_other, strict=True)
+
+
+@pytest.fixture(scope='module')
+def official_layout_files(tmp_path_factory):
+    """family -> a file with the official layout of :data:`LAYOUT_OF` (zeros of the official shapes), written
+    once for all the configs."""
+    root = tmp_path_factory.mktemp('official_layouts')
+    files = {}
+    for family, layout in LAYOUT_OF.items():
+        with open(osp.join(REPO, 'tests', 'data', 'official_layouts', layout)) as f:
+            data = json.load(f)
+        weights = {k: torch.zeros(s) for k, s in data['keys'].items()}
+        files[family] = str(root / f'{family}.pth')
+        torch.save(weights if data['wrapper'] is None else {data['wrapper']: weights}, files[family])  # None: plain
+    return files

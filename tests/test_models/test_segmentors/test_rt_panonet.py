@@ -60,19 +60,20 @@ def _sample(h, w, masks, labels, sem, batch_shape=None):
 
 # ------------------------------------------------------------------------------------------------ shapes
 def test_head_output_shapes_on_a_padded_input():
-    """Per level (T, 4, 1) maps at strides 8..128; semantics at /8, levelness (L + 1 channels) at /4."""
+    """Per level (T, 4, 1) maps at the FPN strides (4..64 in the synthetic config, 8..128 in the paper's);
+    semantics at the first level's size, levelness (L + 1 channels) at twice it."""
     model = _tiny_model().eval()
     x = torch.rand(2, 3, 256, 384)
     with torch.no_grad():
         flat = model._forward(x)
     assert len(flat) == 17  # 3 x 5 levels, semantics, levelness
     box_cls, box_reg, centerness, semantic, levelness = RTPanoOutputs.from_flat(flat, 5)
-    for i, stride in enumerate((8, 16, 32, 64, 128)):
+    for i, stride in enumerate((4, 8, 16, 32, 64)):
         size = (256 // stride, 384 // stride)
         assert box_cls[i].shape == (2, 4, *size) and box_reg[i].shape == (2, 4, *size)
         assert centerness[i].shape == (2, 1, *size)
         assert (box_reg[i] > 0).all()  # exp of the scaled regression
-    assert semantic.shape == (2, 7, 32, 48) and levelness.shape == (2, 6, 64, 96)
+    assert semantic.shape == (2, 7, 64, 96) and levelness.shape == (2, 6, 128, 192)
 
 
 def test_official_widths_and_init():
@@ -100,7 +101,7 @@ def test_official_widths_and_init():
 def test_one_shared_tower_and_no_levelness_switches():
     model = _tiny_model(shared_tower=True, use_levelness=False)
     assert model.panoptic_head.sem_tower is None and model.panoptic_head.levelness_conv is None
-    assert model.panoptic_head.box_cls_conv.in_channels == 64  # the localisation tower's width
+    assert model.panoptic_head.box_cls_conv.in_channels == 32  # the localisation tower's width
     outs = RTPanoOutputs.from_flat(model._forward(torch.rand(1, 3, 128, 128)), 5)
     assert outs.levelness is None
 
