@@ -104,6 +104,20 @@ class PanopticRunner(Runner):
     the tools) prints the config and the hook order on the console too.
     """
 
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs) -> MMLogger:
+        """mmengine's logger under a name no earlier runner of this process has taken.
+
+        mmengine names the logger after the config and the second the runner starts; two runners of one config
+        started in the same second (tools called in-process, one script running several) would share that
+        instance, and the second run's messages would go to the first run's console stream and log file.
+        A taken name gets a suffix ``_2``, ``_3``, ...; the visualizer is built later under the same name.
+        """
+        base, count = self._experiment_name, 1
+        while MMLogger.check_instance_created(self._experiment_name):
+            count += 1
+            self._experiment_name = f'{base}_{count}'
+        return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+
     def _quiet_console(self) -> None:
         if self.cfg.get('verbose', False):
             return

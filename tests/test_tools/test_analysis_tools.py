@@ -110,3 +110,23 @@ def test_panoptic_segformer_benchmark_times_model_and_merge(repo_root, tmp_path)
     assert 0 < merge['segments'] <= 153 and merge['latency_ms_median'] > 0
     saved = json.loads(out.read_text())
     assert saved['merge']['test_cfg']['merge'] == 'paint' and saved['models'][0]['precision'] == 'fp32'
+
+
+def test_rt_panonet_benchmark_masks_part_reports_time_and_peak_memory(repo_root, capsys):
+    """The mask construction alone at a small size: the peak allocation is at least the (P, h/4, w/4) scores,
+    and making the full-resolution masks of every query allocates more."""
+    tool = _load_tool(repo_root, 'tools/analysis_tools/benchmark_rt_panonet.py')
+    rows = tool.main(['--parts', 'masks', '--shapes', '256', '512', '--queries', '20', '--iters', '1',
+                      '--warmup', '0', '--device', 'cpu'])
+    at_quarter, full = rows
+    assert at_quarter['scores_mb'] == 20 * 64 * 128 * 4 / 2**20
+    assert at_quarter['peak_mb'] >= at_quarter['scores_mb'] and full['peak_mb'] > at_quarter['peak_mb']
+    assert at_quarter['latency_ms'] > 0 and '| masks |' in capsys.readouterr().out
+
+
+def test_rt_panonet_benchmark_refuses_sizes_off_128(repo_root, capsys):
+    tool = _load_tool(repo_root, 'tools/analysis_tools/benchmark_rt_panonet.py')
+    with pytest.raises(SystemExit):
+        tool.main(['--shapes', '1000', '2048'])
+    assert capsys.readouterr().err.strip() == ('error: --shapes: [1000, 2048] has a size that is not a multiple of '
+                                               '128 (RT-PanoNet pads to 128; give padded sizes)')

@@ -277,6 +277,24 @@ def test_partial_evaluation_is_reported_as_partial(dist_trained, small_config, r
     assert out.strip().splitlines()[-1].endswith('| PARTIAL: 2 of 4 images')
 
 
+def test_two_runners_of_one_config_in_one_second_keep_their_own_loggers(small_config, tmp_path, monkeypatch):
+    """mmengine names a runner's logger after the config and the second; a second runner in the same second
+    gets its own instance (else its messages, the PARTIAL warning among them, go to the first one's stream)."""
+    import mmengine.runner.runner as mmengine_runner
+
+    from mmpanoptic.cli import load_config
+    from mmpanoptic.engine.runner import build_runner
+    monkeypatch.setattr(mmengine_runner.time, 'time', lambda: 1700000000.0)
+    runners = []
+    for i in range(2):
+        cfg = load_config(str(small_config))
+        cfg.work_dir = str(tmp_path / f'run{i}')
+        runners.append(build_runner(cfg))
+    assert runners[0].timestamp == runners[1].timestamp
+    assert runners[0].logger is not runners[1].logger
+    assert runners[1].experiment_name == runners[0].experiment_name + '_2'
+
+
 # ---------------------------------------------------------------- import path
 def test_config_loading_leaves_the_import_path_alone(small_config, repo_root, python_exe, tmp_path):
     from mmpanoptic.cli import load_config
