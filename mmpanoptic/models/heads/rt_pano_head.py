@@ -32,9 +32,10 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
+from mmpanoptic.errors import ConfigError
 from mmpanoptic.registry import MODELS
-from ..post_processing.dense_box_masks import (box_correlation, dense_box_map, distance_to_box, level_points,
-                                               query_boxes, query_mask_scores, upsample_masks)
+from ..post_processing.dense_box_masks import (CORRELATIONS, box_correlation, dense_box_map, distance_to_box,
+                                               level_points, query_boxes, query_mask_scores, upsample_masks)
 from ..post_processing.panoptic_merge import merge_instances_and_semantics
 from ..targets.dense_targets import (ASSIGN_MODES, FCOS_RANGES, ImageGT, LocationTargets, image_gt, level_ranges, levelness_target,
                                      location_targets, point_owner, stack_levels)
@@ -42,6 +43,7 @@ from ..targets.panoptic_targets import _padded
 
 MASK_LOSS_QUERIES = ('nms', 'gt')
 PRIOR_BIAS_ON = ('semantic', 'box_cls')
+BOX_CLS_NORMALIZERS = ('locations', 'foreground')
 
 
 class RTPanoOutputs(NamedTuple):
@@ -141,13 +143,17 @@ class RTPanoHead(BaseModule):
                  train_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        for name, value, allowed in (('assign', assign, ASSIGN_MODES), ('prior_bias_on', prior_bias_on, PRIOR_BIAS_ON),
-                                     ('mask_loss_queries', mask_loss_queries, MASK_LOSS_QUERIES),
-                                     ('box_cls_normalizer', box_cls_normalizer, ('locations', 'foreground'))):
+        test_cfg = ConfigDict(test_cfg)
+        for key, value, allowed in (('panoptic_head.assign', assign, ASSIGN_MODES),
+                                    ('panoptic_head.prior_bias_on', prior_bias_on, PRIOR_BIAS_ON),
+                                    ('panoptic_head.mask_loss_queries', mask_loss_queries, MASK_LOSS_QUERIES),
+                                    ('panoptic_head.box_cls_normalizer', box_cls_normalizer, BOX_CLS_NORMALIZERS),
+                                    ('test_cfg.mask_score', test_cfg.get('mask_score', 'smoothed_giou'), CORRELATIONS)):
             if value not in allowed:
-                raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
+                raise ConfigError(f'model.{key}: {value!r} is not one of {allowed} (choose one of them)')
         if len(regress_ranges) != len(strides):
-            raise ValueError(f'{len(regress_ranges)} regress_ranges for {len(strides)} levels')
+            raise ConfigError(f'model.panoptic_head.regress_ranges: {len(regress_ranges)} ranges for {len(strides)} '
+                              'strides (give one (min, max) range per level)')
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
         self.num_classes = num_things_classes + num_stuff_classes
@@ -163,7 +169,7 @@ class RTPanoHead(BaseModule):
         self.mask_loss_queries = mask_loss_queries
         self.mask_loss_max_queries = mask_loss_max_queries
         self.train_cfg = ConfigDict(train_cfg or {})
-        self.test_cfg = ConfigDict(test_cfg)
+        self.test_cfg = test_cfg
 
         self.loc_tower = _tower(in_channels, in_channels, num_convs, loc_norm_cfg)
         sem_out = in_channels if shared_tower else sem_channels
@@ -233,8 +239,6 @@ class RTPanoHead(BaseModule):
         ranges = level_ranges(self.regress_ranges, device)
         gts = [image_gt(s, self.num_things_classes) for s in batch_data_samples]
         targets = [location_targets(points, ranges, point_level, gt, self.num_things_classes, self.assign) for gt in gts]
-        grid_targets = [location_targets(grid, ranges, point_level.new_full((grid.shape[0], ), -1), gt,
-                                         self.num_things_classes, self.assign) for gt in gts]
 
         cls = stack_levels(outs.box_cls)  # (B, N, T)
         reg = stack_levels(outs.box_reg)  # (B, N, 4)
@@ -256,8 +260,12 @@ class RTPanoHead(BaseModule):
         else:  # no thing in the batch: zero losses that keep every parameter in the graph
             losses['loss_box_reg'] = reg.sum() * 0.0
             losses['loss_centerness'] = ctr.sum() * 0.0
-        if self.use_levelness:
-            level_t = torch.stack([levelness_target(t, grid_size) for t in grid_targets])
+        if self.use_levelness:  # the size rule at every /4 pixel, on any level
+            any_level = point_level.new_full((grid.shape[0], ), -1)
+            level_t = torch.stack([
+                levelness_target(location_targets(grid, ranges, any_level, gt, self.num_things_classes, self.assign),
+                                 grid_size) for gt in gts
+            ])
             losses['loss_levelness'] = self.loss_levelness(outs.levelness, level_t)
         semantic_t = torch.stack([_padded(s.gt_sem_seg.sem_seg.long(), tuple(s.metainfo['batch_input_shape']), 255)[0]
                                   for s in batch_data_samples])

@@ -5,6 +5,7 @@ from mmdet.models.detectors import BaseDetector
 from mmdet.structures import SampleList
 from torch import Tensor
 
+from mmpanoptic.errors import ConfigError
 from mmpanoptic.registry import MODELS
 from .mask_classification_segmentor import with_class_counts
 
@@ -48,6 +49,9 @@ class RTPanoNet(BaseDetector):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.panoptic_head = MODELS.build(head)
+        if neck.get('num_outs', self.panoptic_head.num_levels) != self.panoptic_head.num_levels:
+            raise ConfigError(f'model.neck.num_outs: {neck["num_outs"]} levels, but model.panoptic_head.strides has '
+                              f'{self.panoptic_head.num_levels} (give one stride per FPN output)')
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
 

@@ -20,6 +20,7 @@ from mmengine.config import Config
 from mmengine.structures import InstanceData, PixelData
 
 from mmpanoptic.engine.load import CheckpointMismatchError, load_weights
+from mmpanoptic.errors import ConfigError
 from mmpanoptic.models.checkpoint_adapters import ClassLayout, convert_rt_panoptic
 from mmpanoptic.models.heads import RTPanoOutputs
 from mmpanoptic.models.losses import ExplicitMaskLoss
@@ -376,6 +377,25 @@ def test_released_input_normalisation_and_padding():
     assert out['inputs'].shape == (1, 3, 128, 256)
     means = torch.tensor([102.9801, 115.9465, 122.7717]).view(3, 1, 1)
     assert torch.allclose(out['inputs'][0, :, :100, :130], bgr.float() - means)
+
+
+@pytest.mark.parametrize('head, test_cfg, message', [
+    (dict(assign='masks'), {}, "model.panoptic_head.assign: 'masks' is not one of ('mask', 'box') (choose one of them)"),
+    (dict(mask_loss_queries='all'), {}, "model.panoptic_head.mask_loss_queries: 'all' is not one of ('nms', 'gt')"),
+    ({}, dict(mask_score='giou'), "model.test_cfg.mask_score: 'giou' is not one of ('iou', 'smoothed_giou')"),
+    (dict(regress_ranges=((-1, 64), (64, 1e8))), {}, 'model.panoptic_head.regress_ranges: 2 ranges for 5 strides'),
+])
+def test_bad_settings_are_refused_in_one_line_naming_the_key(head, test_cfg, message):
+    with pytest.raises(ConfigError) as exc:
+        _tiny_model(test_cfg=test_cfg, **head)
+    assert str(exc.value).startswith(message)
+
+
+def test_neck_and_head_level_counts_must_agree():
+    cfg = Config.fromfile(SYNTHETIC)
+    cfg.model.neck.num_outs = 4
+    with pytest.raises(ConfigError, match=r'model.neck.num_outs: 4 levels, but model.panoptic_head.strides has 5'):
+        MODELS.build(cfg.model)
 
 
 def test_a_copy_of_the_config_is_not_mutated_by_building():
