@@ -18,8 +18,9 @@ The steps, for one image (:func:`query_boxes` then :func:`dense_box_map` and :fu
 
 Memory is O(P * h * w / 16) for P queries at input size (h, w): the correlation runs on chunks of queries,
 and the full-resolution masks are made (as bool) only for the queries that are pasted (see
-:class:`~mmpanoptic.models.heads.RTPanoHead`). The only host synchronisation is inside mmcv's NMS (its
-output size); there is no Python loop over classes, and queries are visited in chunks of 16.
+:class:`~mmpanoptic.models.heads.RTPanoHead`). Host synchronisations happen only where sizes are
+data-dependent: the candidates kept per level and mmcv's NMS; the mask construction (steps 3 and 4) has none.
+There is no Python loop over classes; queries are visited in chunks of 16.
 """
 from typing import NamedTuple, Optional, Sequence, Tuple
 
@@ -96,8 +97,8 @@ def query_boxes(box_cls: Sequence[Tensor],
         num_classes, h, w = cls.shape
         prob = cls.permute(1, 2, 0).reshape(-1).sigmoid()  # (h*w*C,), location-major
         score = prob * ctr.reshape(-1).sigmoid().repeat_interleave(num_classes)
-        # The nms_pre best of all location-class pairs, the non-candidates ranked below every candidate:
-        # the candidates among them are the nms_pre best candidates, with a size known without a sync.
+        # The nms_pre best of all location-class pairs, the non-candidates ranked below every candidate: the
+        # candidates among them are the nms_pre best candidates (the release's per-image count and topk).
         ranked = torch.where(prob > score_thr, score, score.new_full((), -1.0))
         top_score, top = ranked.topk(min(nms_pre, ranked.numel()))
         keep = top_score >= 0
