@@ -52,6 +52,11 @@ class RTPanoNet(BaseDetector):
         if neck.get('num_outs', self.panoptic_head.num_levels) != self.panoptic_head.num_levels:
             raise ConfigError(f'model.neck.num_outs: {neck["num_outs"]} levels, but model.panoptic_head.strides has '
                               f'{self.panoptic_head.num_levels} (give one stride per FPN output)')
+        divisor = (data_preprocessor or {}).get('pad_size_divisor', 1)
+        if divisor % max(self.panoptic_head.strides):
+            raise ConfigError(f'model.data_preprocessor.pad_size_divisor: {divisor} is not a multiple of the largest '
+                              f'stride {max(self.panoptic_head.strides)} (pad the inputs to a multiple of it: every '
+                              'location must lie in the padded image)')
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
 

@@ -398,6 +398,15 @@ def test_neck_and_head_level_counts_must_agree():
         MODELS.build(cfg.model)
 
 
+def test_inputs_must_be_padded_to_the_largest_stride():
+    cfg = Config.fromfile(BASE)
+    cfg.model.backbone.init_cfg = None
+    cfg.model.data_preprocessor.pad_size_divisor = 32
+    with pytest.raises(ConfigError, match=r'model.data_preprocessor.pad_size_divisor: 32 is not a multiple of the '
+                       r'largest stride 128'):
+        MODELS.build(cfg.model)
+
+
 def test_a_copy_of_the_config_is_not_mutated_by_building():
     cfg = Config.fromfile(SYNTHETIC)
     before = copy.deepcopy(cfg.model.to_dict())
