@@ -283,6 +283,7 @@ class RTPanoHead(BaseModule):
         reg = stack_levels(outs.box_reg)
         cls = stack_levels(outs.box_cls).detach()
         ctr = stack_levels(outs.centerness)[..., 0].detach()
+        px, py = grid[:, 0].long(), grid[:, 1].long()  # the /4 grid's pixels, the same for every image
         losses = []
         for i, (t, gt) in enumerate(zip(targets, gts)):
             if self.mask_loss_queries == 'gt':
@@ -303,7 +304,6 @@ class RTPanoHead(BaseModule):
             corr = box_correlation(boxes, dense[i], 'iou')
             if corr.dim() == 3:  # (L, Q, P) without levelness: the best-matching level of each pixel
                 corr = corr.max(dim=0).values
-            px, py = grid[:, 0].long(), grid[:, 1].long()
             losses.append(self.loss_mask(corr, gt_masks, beta, gt.valid[py, px]))
         return torch.stack(losses).mean()
 
